@@ -9,10 +9,3 @@ int wf_cmd_run(int argc, char **argv)
     fprintf(stderr, "wafer %s: not implemented yet\n", argv[0]);
     return 2;
 }
-
-int wf_cmd_validate(int argc, char **argv)
-{
-    (void)argc;
-    fprintf(stderr, "wafer %s: not implemented yet\n", argv[0]);
-    return 2;
-}

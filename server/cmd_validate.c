@@ -1,0 +1,11 @@
+/* Placeholder until this command is written. */
+#include <stdio.h>
+
+#include "commands.h"
+
+int wf_cmd_validate(int argc, char **argv)
+{
+    (void)argc;
+    fprintf(stderr, "wafer %s: not implemented yet\n", argv[0]);
+    return 2;
+}
