@@ -87,8 +87,12 @@ struct wf_instance {
     wf_global_t **globals;  /* retained; defined ones are own_globals */
     wf_global_t *own_globals;
 
-    bool *data_dropped; /* data_segment_count */
-    bool *elem_dropped; /* elem_count */
+    /* Segments at run time: dropping one sets its size to 0. */
+    uint32_t *data_sizes; /* data_segment_count: bytes still usable */
+    void ***elem_refs;    /* elem_count arrays of resolved references
+                             (wf_func_t * or externref), computed at
+                             instantiation from the segment's items */
+    uint32_t *elem_sizes; /* elem_count: entries still usable */
 
     wf_instance_limits_t limits; /* with defaults applied */
     uint64_t fuel;               /* 0: unlimited */
