@@ -32,6 +32,7 @@ struct wf_memory {
     bool shared;
     pthread_mutex_t grow_lock;
     void *waiters;         /* atomics wait/notify bookkeeping (threads) */
+    wf_allocator_t allocator; /* what the struct itself is freed with */
 };
 
 struct wf_table {
@@ -50,6 +51,7 @@ struct wf_global {
     uint8_t type;
     bool mutable_;
     uint64_t value[2]; /* slot encoding; v128 uses both */
+    wf_allocator_t allocator; /* what the struct is freed with (see instance.c) */
 };
 
 /*
