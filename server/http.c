@@ -1,0 +1,870 @@
+/*
+** HTTP/1.1 connections over libuv with llhttp.
+**
+** Lifetime rules. A connection owns its requests in a FIFO, in arrival order;
+** responses are written from the head while the head is ready, so pipelined
+** responses leave in order. A request handed to the handler stays in the FIFO
+** until answered. When a connection closes (client gone, error, timeout), its
+** unanswered requests become orphans: the connection's memory stays until the
+** last of them is answered (wf_http_respond then just frees it).
+*/
+#include "http.h"
+
+#include <llhttp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+enum timer_mode { TIMER_NONE, TIMER_REQUEST, TIMER_IDLE };
+
+struct wf_http_conn {
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    wf_http_server_t *server;
+    wf_http_conn_t *prev, *next; /* in server->conns while open */
+    llhttp_t parser;
+    llhttp_settings_t settings;
+    wf_http_request_t *head, *tail; /* FIFO of requests, parsed and unanswered */
+    int pending;                    /* requests in the FIFO */
+    wf_http_request_t *current;     /* being parsed */
+    size_t header_bytes;
+    wf_buf_t field, value;
+    bool in_value;
+    int error_status;   /* set by a callback that refuses the request */
+    bool reading;
+    bool closing;       /* no more requests: close once the writes are done */
+    bool closed;        /* uv_close called */
+    int handles_open;   /* tcp and timer until their close callbacks */
+    int writes;         /* uv_write requests in flight */
+    int orphans;        /* requests alive after close */
+    enum timer_mode timer_mode;
+    char remote[64];
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+const char *wf_http_reason(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    default: return status < 300 ? "OK" : status < 500 ? "Client Error" : "Server Error";
+    }
+}
+
+/* ------------------------------------------------------------ requests -- */
+
+static void request_free(wf_http_request_t *req)
+{
+    if (!req)
+        return;
+    for (size_t i = 0; i < req->header_count; i++) {
+        free(req->headers[i].name);
+        free(req->headers[i].value);
+    }
+    free(req->headers);
+    free(req->url);
+    free(req->path);
+    wf_buf_close(&req->body);
+    free(req->response);
+    free(req);
+}
+
+const char *wf_http_header(const wf_http_request_t *req, const char *name)
+{
+    for (size_t i = 0; i < req->header_count; i++)
+        if (!strcasecmp(req->headers[i].name, name))
+            return req->headers[i].value;
+    return NULL;
+}
+
+/*
+** Whether a client-supplied request id is safe to echo and log: 1..128 of
+** letters, digits and "-_.:".
+*/
+static bool request_id_ok(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n > 128)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = id[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == ':'))
+            return false;
+    }
+    return true;
+}
+
+/* --------------------------------------------------------- connections -- */
+
+static void conn_maybe_free(wf_http_conn_t *conn)
+{
+    if (conn->closed && conn->handles_open == 0 && conn->orphans == 0 && conn->writes == 0) {
+        wf_buf_close(&conn->field);
+        wf_buf_close(&conn->value);
+        free(conn);
+    }
+}
+
+static void on_handle_closed(uv_handle_t *handle)
+{
+    wf_http_conn_t *conn = handle->data;
+    conn->handles_open--;
+    conn_maybe_free(conn);
+}
+
+/*
+** Closes the connection now. Unanswered requests handed to the handler become
+** orphans; the rest are freed.
+*/
+static void conn_close(wf_http_conn_t *conn)
+{
+    if (conn->closed)
+        return;
+    wf_http_server_t *server = conn->server;
+    conn->closed = true;
+    conn->closing = true;
+    request_free(conn->current);
+    conn->current = NULL;
+    wf_http_request_t *req = conn->head;
+    while (req) {
+        wf_http_request_t *next = req->next;
+        if (req->ready) {
+            request_free(req);
+        } else {
+            req->next = NULL;
+            conn->orphans++;
+        }
+        req = next;
+    }
+    conn->head = conn->tail = NULL;
+    conn->pending = 0;
+    if (conn->prev)
+        conn->prev->next = conn->next;
+    else
+        server->conns = conn->next;
+    if (conn->next)
+        conn->next->prev = conn->prev;
+    server->conn_count--;
+    atomic_fetch_sub(&server->metrics->connections_open, 1);
+    uv_timer_stop(&conn->timer);
+    uv_close((uv_handle_t *)&conn->timer, on_handle_closed);
+    uv_close((uv_handle_t *)&conn->tcp, on_handle_closed);
+    if (server->draining && server->conn_count == 0 && server->on_idle) {
+        void (*on_idle)(void *) = server->on_idle;
+        server->on_idle = NULL;
+        on_idle(server->user);
+    }
+}
+
+static void conn_stop_reading(wf_http_conn_t *conn)
+{
+    if (conn->reading && !conn->closed) {
+        uv_read_stop((uv_stream_t *)&conn->tcp);
+        conn->reading = false;
+    }
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
+static void update_timer(wf_http_conn_t *conn);
+
+static void conn_start_reading(wf_http_conn_t *conn)
+{
+    if (!conn->reading && !conn->closing && !conn->closed) {
+        if (uv_read_start((uv_stream_t *)&conn->tcp, on_alloc, on_read) == 0)
+            conn->reading = true;
+    }
+}
+
+typedef struct write_req {
+    uv_write_t req;
+    wf_http_conn_t *conn;
+    char *data;
+} write_req_t;
+
+static void on_write(uv_write_t *req, int status)
+{
+    write_req_t *w = (write_req_t *)req;
+    wf_http_conn_t *conn = w->conn;
+    free(w->data);
+    free(w);
+    conn->writes--;
+    if (conn->closed) {
+        conn_maybe_free(conn);
+        return;
+    }
+    if (status < 0) {
+        conn_close(conn);
+        return;
+    }
+    if (conn->closing && conn->writes == 0 && !conn->head)
+        conn_close(conn);
+}
+
+static void log_and_count(wf_http_conn_t *conn, wf_http_request_t *req)
+{
+    wf_http_server_t *server = conn->server;
+    uint64_t us = (now_ns() - req->start_ns) / 1000;
+    wf_metrics_request(server->metrics, req->status, us);
+    atomic_fetch_add(&server->metrics->bytes_out, req->response_len);
+    wf_log_access_t access = {
+        .request_id = req->request_id,
+        .method = req->method,
+        .path = req->path ? req->path : "",
+        .module = req->module[0] ? req->module : NULL,
+        .status = req->status,
+        .duration_ms = (double)us / 1000.0,
+        .bytes_in = req->body.len,
+        .bytes_out = req->body_out,
+        .remote = conn->remote,
+    };
+    wf_log_request(server->log, &access);
+}
+
+/*
+** Writes every ready response at the head of the FIFO, in order. A response
+** that closes the connection drops whatever was pipelined behind it.
+*/
+static void conn_flush(wf_http_conn_t *conn)
+{
+    while (conn->head && conn->head->ready && !conn->closed) {
+        wf_http_request_t *req = conn->head;
+        conn->head = req->next;
+        if (!conn->head)
+            conn->tail = NULL;
+        conn->pending--;
+        write_req_t *w = malloc(sizeof *w);
+        if (!w) {
+            request_free(req);
+            conn_close(conn);
+            return;
+        }
+        w->conn = conn;
+        w->data = req->response;
+        req->response = NULL;
+        uv_buf_t buf = uv_buf_init(w->data, (unsigned)req->response_len);
+        log_and_count(conn, req);
+        bool close_after = req->close_after;
+        request_free(req);
+        if (uv_write(&w->req, (uv_stream_t *)&conn->tcp, &buf, 1, on_write) < 0) {
+            free(w->data);
+            free(w);
+            conn_close(conn);
+            return;
+        }
+        conn->writes++;
+        if (close_after) {
+            conn->closing = true;
+            conn_stop_reading(conn);
+            /* Requests pipelined behind a closing response are never answered. */
+            while (conn->head) {
+                wf_http_request_t *rest = conn->head;
+                conn->head = rest->next;
+                conn->pending--;
+                if (rest->ready) {
+                    request_free(rest);
+                } else {
+                    rest->next = NULL;
+                    rest->conn = conn;
+                    conn->orphans++;
+                    /* Marked so that wf_http_respond frees it. */
+                    rest->ready = true;
+                }
+            }
+            conn->tail = NULL;
+            break;
+        }
+    }
+    if (conn->closed)
+        return;
+    if (!conn->closing && conn->pending < conn->server->config->max_pipeline)
+        conn_start_reading(conn);
+    update_timer(conn);
+}
+
+/*
+** Formats the response bytes into req and marks it ready; the caller flushes.
+*/
+static void prepare_response(wf_http_conn_t *conn, wf_http_request_t *req, int status,
+                             const char *content_type, const char *extra_headers,
+                             const void *body, size_t body_len)
+{
+    wf_http_server_t *server = conn->server;
+    bool close_after = !req->keep_alive || server->draining || status == 400 ||
+                       status == 408 || status == 413 || status == 431;
+    bool head = !strcmp(req->method, "HEAD");
+    wf_buf_t out;
+    wf_buf_init(&out);
+    wf_buf_printf(&out, "HTTP/1.1 %d %s\r\nServer: wafer\r\n", status, wf_http_reason(status));
+    if (content_type)
+        wf_buf_printf(&out, "Content-Type: %s\r\n", content_type);
+    wf_buf_printf(&out, "Content-Length: %zu\r\n", body_len);
+    if (req->request_id[0])
+        wf_buf_printf(&out, "X-Request-Id: %s\r\n", req->request_id);
+    if (close_after)
+        wf_buf_puts(&out, "Connection: close\r\n");
+    else if (req->http_minor == 0)
+        wf_buf_puts(&out, "Connection: keep-alive\r\n");
+    if (extra_headers)
+        wf_buf_puts(&out, extra_headers);
+    wf_buf_puts(&out, "\r\n");
+    if (!head)
+        wf_buf_append(&out, body, body_len);
+    req->status = status;
+    req->close_after = close_after;
+    req->body_out = head ? 0 : body_len;
+    req->response = wf_buf_take(&out, &req->response_len);
+    if (!req->response) {
+        /* Out of memory: a fixed answer that needs no allocation would still
+           need a buffer to write from; close instead. */
+        req->close_after = true;
+        req->response = strdup("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
+                               "Connection: close\r\n\r\n");
+        req->response_len = req->response ? strlen(req->response) : 0;
+    }
+    req->ready = true;
+}
+
+void wf_http_respond(wf_http_request_t *req, int status, const char *content_type,
+                     const char *extra_headers, const void *body, size_t body_len)
+{
+    wf_http_conn_t *conn = req->conn;
+    if (conn->closed || req->ready) {
+        /* An orphan: the client is gone, or a closing response went first. */
+        conn->orphans--;
+        request_free(req);
+        conn_maybe_free(conn);
+        return;
+    }
+    prepare_response(conn, req, status, content_type, extra_headers, body, body_len);
+    conn_flush(conn);
+}
+
+/*
+** Refuses the input: an error response joins the FIFO behind the requests
+** still being answered, then the connection closes.
+*/
+static void conn_fail(wf_http_conn_t *conn, int status, const char *message)
+{
+    if (conn->closing || conn->closed)
+        return;
+    conn_stop_reading(conn);
+    wf_http_request_t *req = conn->current;
+    conn->current = NULL;
+    if (!req) {
+        req = calloc(1, sizeof *req);
+        if (!req) {
+            conn_close(conn);
+            return;
+        }
+        req->conn = conn;
+        req->start_ns = now_ns();
+    }
+    req->keep_alive = false;
+    if (!req->method[0])
+        snprintf(req->method, sizeof req->method, "-");
+    if (!req->request_id[0])
+        snprintf(req->request_id, sizeof req->request_id, "%08x%08llx", conn->server->id_seed,
+                 (unsigned long long)++conn->server->next_id);
+    req->next = NULL;
+    if (conn->tail)
+        conn->tail->next = req;
+    else
+        conn->head = req;
+    conn->tail = req;
+    conn->pending++;
+    wf_buf_t body;
+    wf_buf_init(&body);
+    wf_buf_puts(&body, "{\"error\":");
+    wf_buf_json_cstr(&body, message);
+    wf_buf_puts(&body, "}");
+    prepare_response(conn, req, status, "application/json", NULL, body.data ? body.data : "",
+                     body.len);
+    wf_buf_close(&body);
+    conn->closing = true;
+    conn_flush(conn);
+}
+
+/* -------------------------------------------------------------- timers -- */
+
+static void on_timer(uv_timer_t *timer)
+{
+    wf_http_conn_t *conn = timer->data;
+    if (conn->timer_mode == TIMER_REQUEST && conn->current) {
+        conn->timer_mode = TIMER_NONE;
+        conn_fail(conn, 408, "request not received in time");
+    } else if (conn->pending == 0) {
+        conn_close(conn);
+    }
+}
+
+/*
+** Arms the connection's one timer for what it is waiting for: the rest of a
+** request (request timeout, counted from its first byte), or the next request
+** on an idle keep-alive connection (idle timeout). A connection waiting for
+** its own responses has no timer: the call deadlines bound that.
+*/
+static void update_timer(wf_http_conn_t *conn)
+{
+    if (conn->closed)
+        return;
+    const wf_config_t *config = conn->server->config;
+    if (conn->closing) {
+        uv_timer_stop(&conn->timer);
+        conn->timer_mode = TIMER_NONE;
+    } else if (conn->current) {
+        if (conn->timer_mode != TIMER_REQUEST) {
+            conn->timer_mode = TIMER_REQUEST;
+            uv_timer_start(&conn->timer, on_timer, (uint64_t)config->request_timeout_ms, 0);
+        }
+    } else if (conn->pending > 0) {
+        uv_timer_stop(&conn->timer);
+        conn->timer_mode = TIMER_NONE;
+    } else {
+        conn->timer_mode = TIMER_IDLE;
+        uv_timer_start(&conn->timer, on_timer, (uint64_t)config->idle_timeout_ms, 0);
+    }
+}
+
+/* ----------------------------------------------------- parser callbacks -- */
+
+static wf_http_conn_t *conn_of(llhttp_t *parser)
+{
+    return parser->data;
+}
+
+/* Counts request-line and header bytes; false once over the limit. */
+static bool count_header_bytes(wf_http_conn_t *conn, size_t len)
+{
+    conn->header_bytes += len;
+    if (conn->header_bytes > (size_t)conn->server->config->max_header_bytes) {
+        conn->error_status = 431;
+        return false;
+    }
+    return true;
+}
+
+static int on_message_begin(llhttp_t *parser)
+{
+    wf_http_conn_t *conn = conn_of(parser);
+    wf_http_request_t *req = calloc(1, sizeof *req);
+    if (!req) {
+        conn->error_status = 500;
+        return -1;
+    }
+    req->conn = conn;
+    req->start_ns = now_ns();
+    wf_buf_init(&req->body);
+    conn->current = req;
+    conn->header_bytes = 0;
+    conn->in_value = false;
+    wf_buf_close(&conn->field);
+    wf_buf_close(&conn->value);
+    update_timer(conn);
+    return 0;
+}
+
+static int on_url(llhttp_t *parser, const char *at, size_t len)
+{
+    wf_http_conn_t *conn = conn_of(parser);
+    if (!count_header_bytes(conn, len))
+        return -1;
+    wf_http_request_t *req = conn->current;
+    size_t old = req->url ? strlen(req->url) : 0;
+    char *url = realloc(req->url, old + len + 1);
+    if (!url) {
+        conn->error_status = 500;
+        return -1;
+    }
+    memcpy(url + old, at, len);
+    url[old + len] = 0;
+    req->url = url;
+    return 0;
+}
+
+/* Moves the header being accumulated into the request's list. */
+static int finish_header(wf_http_conn_t *conn)
+{
+    wf_http_request_t *req = conn->current;
+    if (!conn->in_value)
+        return 0;
+    conn->in_value = false;
+    if (req->header_count == req->header_cap) {
+        size_t cap = req->header_cap ? req->header_cap * 2 : 16;
+        wf_http_header_t *grown = realloc(req->headers, cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        req->headers = grown;
+        req->header_cap = cap;
+    }
+    char *name = wf_buf_take(&conn->field, NULL);
+    char *value = wf_buf_take(&conn->value, NULL);
+    if (!name)
+        name = strdup("");
+    if (!value)
+        value = strdup("");
+    if (!name || !value) {
+        free(name);
+        free(value);
+        return -1;
+    }
+    req->headers[req->header_count].name = name;
+    req->headers[req->header_count].value = value;
+    req->header_count++;
+    return 0;
+}
+
+static int on_header_field(llhttp_t *parser, const char *at, size_t len)
+{
+    wf_http_conn_t *conn = conn_of(parser);
+    if (!count_header_bytes(conn, len))
+        return -1;
+    if (conn->in_value && finish_header(conn)) {
+        conn->error_status = 500;
+        return -1;
+    }
+    wf_buf_append(&conn->field, at, len);
+    return 0;
+}
+
+static int on_header_value(llhttp_t *parser, const char *at, size_t len)
+{
+    wf_http_conn_t *conn = conn_of(parser);
+    if (!count_header_bytes(conn, len))
+        return -1;
+    conn->in_value = true;
+    wf_buf_append(&conn->value, at, len);
+    if (conn->value.len == 0 && !conn->value.data)
+        wf_buf_reserve(&conn->value, 1);
+    return 0;
+}
+
+static int on_headers_complete(llhttp_t *parser)
+{
+    wf_http_conn_t *conn = conn_of(parser);
+    wf_http_request_t *req = conn->current;
+    if (finish_header(conn) || conn->field.failed || conn->value.failed) {
+        conn->error_status = 500;
+        return -1;
+    }
+    snprintf(req->method, sizeof req->method, "%s",
+             llhttp_method_name((llhttp_method_t)llhttp_get_method(parser)));
+    req->http_minor = llhttp_get_http_minor(parser);
+    if (llhttp_get_http_major(parser) != 1) {
+        conn->error_status = 505;
+        return -1;
+    }
+    if ((parser->flags & F_CONTENT_LENGTH) &&
+        parser->content_length > (uint64_t)conn->server->config->max_body_bytes) {
+        conn->error_status = 413;
+        return -1;
+    }
+    const char *id = wf_http_header(req, "X-Request-Id");
+    if (id && request_id_ok(id))
+        snprintf(req->request_id, sizeof req->request_id, "%s", id);
+    else
+        snprintf(req->request_id, sizeof req->request_id, "%08x%08llx", conn->server->id_seed,
+                 (unsigned long long)++conn->server->next_id);
+    const char *expect = wf_http_header(req, "Expect");
+    if (expect && !strcasecmp(expect, "100-continue") && conn->pending == 0) {
+        /* The client waits for this before sending a large body. */
+        write_req_t *w = malloc(sizeof *w);
+        char *text = strdup("HTTP/1.1 100 Continue\r\n\r\n");
+        if (w && text) {
+            w->conn = conn;
+            w->data = text;
+            uv_buf_t buf = uv_buf_init(text, (unsigned)strlen(text));
+            if (uv_write(&w->req, (uv_stream_t *)&conn->tcp, &buf, 1, on_write) == 0) {
+                conn->writes++;
+                w = NULL;
+                text = NULL;
+            }
+        }
+        free(text);
+        free(w);
+    }
+    return 0;
+}
+
+static int on_body(llhttp_t *parser, const char *at, size_t len)
+{
+    wf_http_conn_t *conn = conn_of(parser);
+    wf_http_request_t *req = conn->current;
+    if (req->body.len + len > (size_t)conn->server->config->max_body_bytes) {
+        conn->error_status = 413;
+        return -1;
+    }
+    wf_buf_append(&req->body, at, len);
+    if (req->body.failed) {
+        conn->error_status = 500;
+        return -1;
+    }
+    return 0;
+}
+
+static int on_message_complete(llhttp_t *parser)
+{
+    wf_http_conn_t *conn = conn_of(parser);
+    wf_http_server_t *server = conn->server;
+    wf_http_request_t *req = conn->current;
+    conn->current = NULL;
+    req->keep_alive = llhttp_should_keep_alive(parser);
+    atomic_fetch_add(&server->metrics->bytes_in, req->body.len);
+    /* Split the target into path and query. */
+    if (!req->url) {
+        req->url = strdup("");
+        if (!req->url) {
+            request_free(req);
+            conn->error_status = 500;
+            return -1;
+        }
+    }
+    char *q = strchr(req->url, '?');
+    size_t path_len = q ? (size_t)(q - req->url) : strlen(req->url);
+    req->path = malloc(path_len + 1);
+    if (!req->path) {
+        request_free(req);
+        conn->error_status = 500;
+        return -1;
+    }
+    memcpy(req->path, req->url, path_len);
+    req->path[path_len] = 0;
+    req->query = q ? q + 1 : "";
+    if (conn->tail)
+        conn->tail->next = req;
+    else
+        conn->head = req;
+    conn->tail = req;
+    conn->pending++;
+    if (!req->keep_alive) {
+        /* Nothing after this request will be read. */
+        conn->closing = true;
+        conn_stop_reading(conn);
+    }
+    server->on_request(server->user, req);
+    /* The handler may have answered and the connection closed: stop parsing. */
+    if (conn->closed || conn->closing)
+        return HPE_PAUSED;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- I/O -- */
+
+static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+{
+    wf_http_conn_t *conn = handle->data;
+    /* One buffer per loop is enough: on_read consumes it before returning. */
+    *buf = uv_buf_init(conn->server->read_buffer, sizeof conn->server->read_buffer);
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+    wf_http_conn_t *conn = stream->data;
+    if (nread == 0)
+        return;
+    if (nread < 0) {
+        /* EOF or error. A half-received request cannot be answered usefully;
+           responses still owed are dropped with the connection. */
+        if (nread == UV_EOF && conn->pending > 0 && !conn->current) {
+            /* The client half-closed after sending: still answer it. */
+            conn_stop_reading(conn);
+            conn->closing = true;
+            return;
+        }
+        conn_close(conn);
+        return;
+    }
+    if (conn->closing)
+        return;
+    llhttp_errno_t rc = llhttp_execute(&conn->parser, buf->base, (size_t)nread);
+    if (conn->closed)
+        return;
+    if (rc == HPE_PAUSED) {
+        /* Paused by on_message_complete because the connection is closing. */
+        update_timer(conn);
+        return;
+    }
+    if (rc != HPE_OK) {
+        int status = conn->error_status ? conn->error_status : 400;
+        const char *message = status == 431   ? "request header fields too large"
+                              : status == 413 ? "request body too large"
+                              : status == 505 ? "HTTP version not supported"
+                              : status == 500 ? "out of memory"
+                                              : llhttp_get_error_reason(&conn->parser);
+        conn_fail(conn, status, message ? message : "malformed request");
+        return;
+    }
+    if (conn->pending >= conn->server->config->max_pipeline)
+        conn_stop_reading(conn);
+    update_timer(conn);
+}
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+    wf_http_server_t *server = listener->data;
+    if (status < 0)
+        return;
+    wf_http_conn_t *conn = calloc(1, sizeof *conn);
+    if (!conn)
+        return;
+    conn->server = server;
+    uv_tcp_init(server->loop, &conn->tcp);
+    conn->tcp.data = conn;
+    conn->handles_open = 1;
+    if (uv_accept(listener, (uv_stream_t *)&conn->tcp) != 0 || server->draining ||
+        server->conn_count >= server->config->max_connections) {
+        conn->closed = true;
+        uv_close((uv_handle_t *)&conn->tcp, on_handle_closed);
+        return;
+    }
+    uv_timer_init(server->loop, &conn->timer);
+    conn->timer.data = conn;
+    conn->handles_open = 2;
+    uv_tcp_nodelay(&conn->tcp, 1);
+    struct sockaddr_storage addr;
+    int len = sizeof addr;
+    if (uv_tcp_getpeername(&conn->tcp, (struct sockaddr *)&addr, &len) == 0) {
+        char ip[48] = "";
+        if (addr.ss_family == AF_INET6)
+            uv_ip6_name((struct sockaddr_in6 *)&addr, ip, sizeof ip);
+        else
+            uv_ip4_name((struct sockaddr_in *)&addr, ip, sizeof ip);
+        snprintf(conn->remote, sizeof conn->remote, "%s", ip);
+    }
+    llhttp_settings_init(&conn->settings);
+    conn->settings.on_message_begin = on_message_begin;
+    conn->settings.on_url = on_url;
+    conn->settings.on_header_field = on_header_field;
+    conn->settings.on_header_value = on_header_value;
+    conn->settings.on_headers_complete = on_headers_complete;
+    conn->settings.on_body = on_body;
+    conn->settings.on_message_complete = on_message_complete;
+    llhttp_init(&conn->parser, HTTP_REQUEST, &conn->settings);
+    conn->parser.data = conn;
+    wf_buf_init(&conn->field);
+    wf_buf_init(&conn->value);
+    conn->next = server->conns;
+    if (server->conns)
+        server->conns->prev = conn;
+    server->conns = conn;
+    server->conn_count++;
+    atomic_fetch_add(&server->metrics->connections_total, 1);
+    atomic_fetch_add(&server->metrics->connections_open, 1);
+    conn_start_reading(conn);
+    update_timer(conn);
+}
+
+/* Parses "HOST:PORT" or "[V6]:PORT" into addr. */
+static int parse_listen(const char *text, struct sockaddr_storage *addr)
+{
+    char host[128];
+    const char *colon = strrchr(text, ':');
+    if (!colon || colon == text)
+        return UV_EINVAL;
+    size_t host_len = (size_t)(colon - text);
+    const char *h = text;
+    if (text[0] == '[' && host_len >= 2 && text[host_len - 1] == ']') {
+        h = text + 1;
+        host_len -= 2;
+    }
+    if (host_len >= sizeof host)
+        return UV_EINVAL;
+    memcpy(host, h, host_len);
+    host[host_len] = 0;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535 || end == colon + 1)
+        return UV_EINVAL;
+    if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)addr) == 0)
+        return 0;
+    return uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)addr);
+}
+
+int wf_http_server_start(wf_http_server_t *server, uv_loop_t *loop, const wf_config_t *config,
+                         wf_log_t *log, wf_metrics_t *metrics, wf_http_handler_t on_request,
+                         void *user, char *err, size_t err_size)
+{
+    memset(server, 0, sizeof *server);
+    server->loop = loop;
+    server->config = config;
+    server->log = log;
+    server->metrics = metrics;
+    server->on_request = on_request;
+    server->user = user;
+    server->id_seed = (uint32_t)(now_ns() ^ (uint64_t)uv_os_getpid() << 16);
+    struct sockaddr_storage addr;
+    int rc = parse_listen(config->listen, &addr);
+    if (rc) {
+        snprintf(err, err_size, "listen: '%s' is not HOST:PORT", config->listen);
+        return rc;
+    }
+    uv_tcp_init(loop, &server->listener);
+    server->listener.data = server;
+    rc = uv_tcp_bind(&server->listener, (struct sockaddr *)&addr, 0);
+    if (!rc)
+        rc = uv_listen((uv_stream_t *)&server->listener, 1024, on_connection);
+    if (rc) {
+        snprintf(err, err_size, "listen on %s: %s", config->listen, uv_strerror(rc));
+        uv_close((uv_handle_t *)&server->listener, NULL);
+        return rc;
+    }
+    server->listening = true;
+    return 0;
+}
+
+void wf_http_server_drain(wf_http_server_t *server, void (*on_idle)(void *user))
+{
+    server->draining = true;
+    server->on_idle = on_idle;
+    if (server->listening) {
+        uv_close((uv_handle_t *)&server->listener, NULL);
+        server->listening = false;
+    }
+    wf_http_conn_t *conn = server->conns;
+    while (conn) {
+        wf_http_conn_t *next = conn->next;
+        if (conn->pending == 0 && conn->writes == 0)
+            conn_close(conn);
+        else {
+            conn->closing = true;
+            conn_stop_reading(conn);
+        }
+        conn = next;
+    }
+    if (server->conn_count == 0 && server->on_idle) {
+        server->on_idle = NULL;
+        on_idle(server->user);
+    }
+}
+
+void wf_http_server_close_all(wf_http_server_t *server)
+{
+    while (server->conns)
+        conn_close(server->conns);
+}

@@ -1,0 +1,181 @@
+/*
+** The manifest parser: strict, every unknown key an error.
+*/
+#include "manifest.h"
+
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *abi_names[] = {"s32", "u32", "s64", "u64", "f32",
+                                  "f64", "bool", "string", "bytes"};
+
+const char *wf_abi_type_name(wf_abi_type_t type)
+{
+    return (unsigned)type < sizeof abi_names / sizeof abi_names[0] ? abi_names[type] : "?";
+}
+
+static int fail(char *err, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, size, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+void wf_manifest_free(wf_manifest_t *manifest)
+{
+    if (!manifest)
+        return;
+    for (size_t i = 0; i < manifest->export_count; i++)
+        free(manifest->exports[i].name);
+    free(manifest->exports);
+    free(manifest);
+}
+
+const wf_manifest_export_t *wf_manifest_find(const wf_manifest_t *manifest, const char *name)
+{
+    for (size_t i = 0; manifest && i < manifest->export_count; i++)
+        if (!strcmp(manifest->exports[i].name, name))
+            return &manifest->exports[i];
+    return NULL;
+}
+
+static int parse_limits(wf_manifest_t *m, const cJSON *limits, char *err, size_t size)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+        int64_t min, max;
+    } keys[] = {
+        {"timeout_ms", offsetof(wf_manifest_t, timeout_ms), 1, 3600000},
+        {"memory_pages", offsetof(wf_manifest_t, memory_pages), 0, 65536},
+        {"fuel", offsetof(wf_manifest_t, fuel), 0, INT64_MAX / 2},
+        {"call_depth", offsetof(wf_manifest_t, call_depth), 16, 1000000},
+        {"max_concurrency", offsetof(wf_manifest_t, max_concurrency), 0, 100000},
+    };
+    if (!cJSON_IsObject(limits))
+        return fail(err, size, "limits: expected an object");
+    for (const cJSON *item = limits->child; item; item = item->next) {
+        size_t k = 0;
+        while (k < sizeof keys / sizeof keys[0] && strcmp(keys[k].name, item->string))
+            k++;
+        if (k == sizeof keys / sizeof keys[0])
+            return fail(err, size, "limits: unknown key '%s'", item->string);
+        double d = item->valuedouble;
+        if (!cJSON_IsNumber(item) || d != (double)(int64_t)d || d < (double)keys[k].min ||
+            d > (double)keys[k].max)
+            return fail(err, size, "limits.%s: expected an integer in [%lld, %lld]",
+                        item->string, (long long)keys[k].min, (long long)keys[k].max);
+        *(int64_t *)((char *)m + keys[k].offset) = (int64_t)d;
+    }
+    return 0;
+}
+
+static int parse_types(const cJSON *list, const char *where, wf_abi_type_t *types,
+                       uint32_t *count, char *err, size_t size)
+{
+    if (!cJSON_IsArray(list))
+        return fail(err, size, "%s: expected an array of types", where);
+    *count = 0;
+    for (const cJSON *item = list->child; item; item = item->next) {
+        if (*count == WF_MANIFEST_MAX_VALUES)
+            return fail(err, size, "%s: more than %d values", where, WF_MANIFEST_MAX_VALUES);
+        if (!cJSON_IsString(item))
+            return fail(err, size, "%s: expected type names", where);
+        size_t t = 0;
+        while (t < sizeof abi_names / sizeof abi_names[0] && strcmp(abi_names[t], item->valuestring))
+            t++;
+        if (t == sizeof abi_names / sizeof abi_names[0])
+            return fail(err, size, "%s: unknown type '%s' (s32 u32 s64 u64 f32 f64 bool string bytes)",
+                        where, item->valuestring);
+        types[(*count)++] = (wf_abi_type_t)t;
+    }
+    return 0;
+}
+
+static int parse_exports(wf_manifest_t *m, const cJSON *exports, char *err, size_t size)
+{
+    if (!cJSON_IsObject(exports))
+        return fail(err, size, "exports: expected an object");
+    size_t n = (size_t)cJSON_GetArraySize(exports);
+    m->exports = calloc(n ? n : 1, sizeof *m->exports);
+    if (!m->exports)
+        return fail(err, size, "out of memory");
+    for (const cJSON *e = exports->child; e; e = e->next) {
+        wf_manifest_export_t *x = &m->exports[m->export_count++];
+        x->name = strdup(e->string);
+        if (!x->name)
+            return fail(err, size, "out of memory");
+        if (!cJSON_IsObject(e))
+            return fail(err, size, "exports.%s: expected an object", e->string);
+        for (const cJSON *item = e->child; item; item = item->next) {
+            char where[160];
+            snprintf(where, sizeof where, "exports.%s.%s", e->string, item->string);
+            if (!strcmp(item->string, "params")) {
+                if (parse_types(item, where, x->params, &x->param_count, err, size))
+                    return -1;
+            } else if (!strcmp(item->string, "results")) {
+                if (parse_types(item, where, x->results, &x->result_count, err, size))
+                    return -1;
+            } else {
+                return fail(err, size, "exports.%s: unknown key '%s'", e->string, item->string);
+            }
+        }
+    }
+    return 0;
+}
+
+int wf_manifest_parse(const char *text, size_t len, wf_manifest_t **out, char *err,
+                      size_t err_size)
+{
+    *out = NULL;
+    wf_manifest_t *m = calloc(1, sizeof *m);
+    if (!m)
+        return fail(err, err_size, "out of memory");
+    m->timeout_ms = m->memory_pages = m->fuel = m->call_depth = m->max_concurrency = -1;
+    if (!text) {
+        *out = m;
+        return 0;
+    }
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    int rc = 0;
+    if (!root) {
+        rc = fail(err, err_size, "manifest: invalid JSON");
+        goto done;
+    }
+    if (!cJSON_IsObject(root)) {
+        rc = fail(err, err_size, "manifest: expected a JSON object");
+        goto done;
+    }
+    for (const cJSON *item = root->child; item && !rc; item = item->next) {
+        if (!strcmp(item->string, "instance")) {
+            if (cJSON_IsString(item) && !strcmp(item->valuestring, "fresh"))
+                m->reuse = false;
+            else if (cJSON_IsString(item) && !strcmp(item->valuestring, "reuse"))
+                m->reuse = true;
+            else
+                rc = fail(err, err_size, "instance: expected \"fresh\" or \"reuse\"");
+        } else if (!strcmp(item->string, "limits")) {
+            rc = parse_limits(m, item, err, err_size);
+        } else if (!strcmp(item->string, "exports")) {
+            if (m->exports)
+                rc = fail(err, err_size, "exports: given twice");
+            else
+                rc = parse_exports(m, item, err, err_size);
+        } else {
+            rc = fail(err, err_size, "manifest: unknown key '%s'", item->string);
+        }
+    }
+done:
+    cJSON_Delete(root);
+    if (rc) {
+        wf_manifest_free(m);
+        return -1;
+    }
+    *out = m;
+    return 0;
+}

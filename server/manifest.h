@@ -1,0 +1,59 @@
+/*
+** Module manifests (<name>.json), every key optional:
+**   {"instance": "fresh" | "reuse",
+**    "limits": {"timeout_ms": 300, "memory_pages": 16, "fuel": 100000000,
+**               "call_depth": 10000, "max_concurrency": 8},
+**    "exports": {"greet": {"params": ["string"], "results": ["string"]}}}
+** Interface types: s32 u32 s64 u64 f32 f64 bool string bytes. Unknown keys,
+** wrong types and out-of-range values are errors, reported like load errors.
+*/
+#ifndef WF_MANIFEST_H
+#define WF_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum wf_abi_type {
+    WF_ABI_S32,
+    WF_ABI_U32,
+    WF_ABI_S64,
+    WF_ABI_U64,
+    WF_ABI_F32,
+    WF_ABI_F64,
+    WF_ABI_BOOL,
+    WF_ABI_STRING,
+    WF_ABI_BYTES,
+} wf_abi_type_t;
+
+#define WF_MANIFEST_MAX_VALUES 16
+
+typedef struct wf_manifest_export {
+    char *name; /* owned */
+    uint32_t param_count, result_count;
+    wf_abi_type_t params[WF_MANIFEST_MAX_VALUES];
+    wf_abi_type_t results[WF_MANIFEST_MAX_VALUES];
+} wf_manifest_export_t;
+
+typedef struct wf_manifest {
+    bool reuse; /* "instance": "reuse" */
+    /* -1 where the manifest does not set the limit (the config's applies) */
+    int64_t timeout_ms, memory_pages, fuel, call_depth, max_concurrency;
+    size_t export_count;
+    wf_manifest_export_t *exports; /* owned */
+} wf_manifest_t;
+
+/*
+** Parses a manifest; text NULL means no manifest file (all defaults). On
+** success *out is owned (free with wf_manifest_free). On failure returns -1
+** with a message naming the key in err.
+*/
+int wf_manifest_parse(const char *text, size_t len, wf_manifest_t **out, char *err,
+                      size_t err_size);
+void wf_manifest_free(wf_manifest_t *manifest);
+/* The adapter declared for an export, or NULL. Borrowed. */
+const wf_manifest_export_t *wf_manifest_find(const wf_manifest_t *manifest, const char *name);
+/* The type's name as written in manifests. */
+const char *wf_abi_type_name(wf_abi_type_t type);
+
+#endif
