@@ -1,0 +1,151 @@
+/* Tests of engine/src/memory.c: creation, limits, growth rules, sharing. */
+#include <pthread.h>
+
+#include "objects.h"
+#include "test.h"
+
+static void test_basic(void)
+{
+    wf_limits_t limits = {.min = 1, .max = 3, .has_max = true};
+    wf_memory_t *memory;
+    CHECK_INT(wf_memory_new(&limits, &memory), WF_OK);
+    CHECK(wf_memory_data(memory) != NULL);
+    CHECK_INT(wf_memory_size(memory), WF_PAGE_SIZE);
+    uint8_t *base = wf_memory_data(memory);
+    CHECK_INT(base[0], 0);
+    CHECK_INT(base[WF_PAGE_SIZE - 1], 0);
+    base[123] = 7;
+
+    CHECK_INT(wf_memory_grow(memory, 0), 1);
+    CHECK_INT(wf_memory_grow(memory, 1), 1);
+    CHECK(wf_memory_data(memory) == base); /* never moves */
+    CHECK_INT(base[123], 7);
+    CHECK_INT(base[2 * WF_PAGE_SIZE - 1], 0); /* new pages are zero */
+    base[2 * WF_PAGE_SIZE - 1] = 1;
+    CHECK_INT(wf_memory_grow(memory, 2), -1); /* past the declared max */
+    CHECK_INT(wf_memory_size(memory), 2 * WF_PAGE_SIZE);
+    CHECK_INT(wf_memory_grow(memory, 1), 2);
+    CHECK_INT(wf_memory_grow(memory, 1), -1);
+    CHECK_INT(wf_memory_grow(memory, UINT64_MAX), -1);
+    CHECK_INT(wf_memory_size(memory), 3 * WF_PAGE_SIZE);
+
+    wf_limits_t now = wf_memory_limits(memory);
+    CHECK_INT(now.min, 3); /* the current size */
+    CHECK(now.has_max);
+    CHECK_INT(now.max, 3);
+    CHECK(!now.shared);
+
+    CHECK(wf_memory_retain(memory) == memory);
+    wf_memory_free(memory);
+    CHECK_INT(base[123], 7); /* still alive: one reference left */
+    wf_memory_free(memory);
+    wf_memory_free(NULL);
+}
+
+static void test_no_max(void)
+{
+    wf_limits_t limits = {.min = 0};
+    wf_memory_t *memory;
+    CHECK_INT(wf_memory_new(&limits, &memory), WF_OK);
+    CHECK(wf_memory_data(memory) != NULL);
+    CHECK_INT(wf_memory_size(memory), 0);
+    CHECK_INT(wf_memory_grow(memory, WF_MAX_PAGES + 1), -1);
+    CHECK_INT(wf_memory_grow(memory, 2), 0);
+    CHECK_INT(wf_memory_size(memory), 2 * WF_PAGE_SIZE);
+    wf_memory_data(memory)[2 * WF_PAGE_SIZE - 1] = 9;
+    CHECK(!wf_memory_limits(memory).has_max);
+    wf_memory_free(memory);
+}
+
+static void test_caps_and_errors(void)
+{
+    wf_memory_t *memory = (wf_memory_t *)1;
+    /* The instance limit caps growth below the declared maximum. */
+    wf_limits_t limits = {.min = 1, .max = 100, .has_max = true};
+    CHECK_INT(wf__memory_new(NULL, &limits, 2, &memory), WF_OK);
+    CHECK_INT(wf__memory_grow(memory, 1), 1);
+    CHECK_INT(wf__memory_grow(memory, 1), -1);
+    CHECK_INT(wf_memory_limits(memory).max, 100); /* the declared type is unchanged */
+    wf_memory_free(memory);
+
+    limits = (wf_limits_t){.min = 3};
+    CHECK_INT(wf__memory_new(NULL, &limits, 2, &memory), WF_ERR_LIMIT);
+    CHECK(memory == NULL);
+
+    limits = (wf_limits_t){.min = 2, .max = 1, .has_max = true};
+    CHECK_INT(wf_memory_new(&limits, &memory), WF_ERR_ARGUMENT);
+    limits = (wf_limits_t){.min = WF_MAX_PAGES + 1};
+    CHECK_INT(wf_memory_new(&limits, &memory), WF_ERR_ARGUMENT);
+    limits = (wf_limits_t){.min = 1, .shared = true};
+    CHECK_INT(wf_memory_new(&limits, &memory), WF_ERR_ARGUMENT); /* shared needs a max */
+    CHECK_INT(wf_memory_new(NULL, &memory), WF_ERR_ARGUMENT);
+
+    /* A memory of max 0 still has a base address. */
+    limits = (wf_limits_t){.min = 0, .max = 0, .has_max = true};
+    CHECK_INT(wf_memory_new(&limits, &memory), WF_OK);
+    CHECK(wf_memory_data(memory) != NULL);
+    CHECK_INT(wf_memory_grow(memory, 0), 0);
+    CHECK_INT(wf_memory_grow(memory, 1), -1);
+    wf_memory_free(memory);
+
+    /* A whole 4 GiB memory is addressable. */
+    limits = (wf_limits_t){.min = 0, .max = WF_MAX_PAGES, .has_max = true};
+    CHECK_INT(wf_memory_new(&limits, &memory), WF_OK);
+    CHECK_INT(wf_memory_grow(memory, WF_MAX_PAGES), 0);
+    CHECK_INT(wf_memory_size(memory), (uint64_t)WF_MAX_PAGES * WF_PAGE_SIZE);
+    wf_memory_data(memory)[(size_t)WF_MAX_PAGES * WF_PAGE_SIZE - 1] = 1;
+    CHECK_INT(wf_memory_grow(memory, 1), -1);
+    CHECK_INT(wf_memory_grow(memory, 0), WF_MAX_PAGES);
+    wf_memory_free(memory);
+}
+
+#define GROWERS 4
+#define GROWS_EACH 50
+
+static void *grower(void *arg)
+{
+    wf_memory_t *memory = arg;
+    for (int i = 0; i < GROWS_EACH; i++) {
+        int64_t old = wf__memory_grow(memory, 1);
+        if (old < 0)
+            return (void *)1;
+        /* The page just grown is visible and writable by this thread. */
+        wf_memory_data(memory)[(size_t)old * WF_PAGE_SIZE] = 1;
+    }
+    return NULL;
+}
+
+static void test_shared(void)
+{
+    wf_limits_t limits = {.min = 1, .max = 1 + GROWERS * GROWS_EACH, .has_max = true,
+                          .shared = true};
+    wf_memory_t *memory;
+    CHECK_INT(wf_memory_new(&limits, &memory), WF_OK);
+    CHECK(wf_memory_limits(memory).shared);
+    uint8_t *base = wf_memory_data(memory);
+    pthread_t threads[GROWERS];
+    for (int i = 0; i < GROWERS; i++)
+        CHECK_INT(pthread_create(&threads[i], NULL, grower, memory), 0);
+    for (int i = 0; i < GROWERS; i++) {
+        void *result;
+        pthread_join(threads[i], &result);
+        CHECK(result == NULL);
+    }
+    CHECK(wf_memory_data(memory) == base);
+    CHECK_INT(wf_memory_size(memory), (uint64_t)(1 + GROWERS * GROWS_EACH) * WF_PAGE_SIZE);
+    int marked = 0;
+    for (uint64_t p = 1; p <= GROWERS * GROWS_EACH; p++)
+        marked += base[p * WF_PAGE_SIZE];
+    CHECK_INT(marked, GROWERS * GROWS_EACH); /* every grow got its own page */
+    CHECK_INT(wf_memory_grow(memory, 1), -1);
+    wf_memory_free(memory);
+}
+
+int main(void)
+{
+    test_basic();
+    test_no_max();
+    test_caps_and_errors();
+    test_shared();
+    return TEST_DONE();
+}
