@@ -50,7 +50,12 @@ typedef enum wf__const_kind {
     WF__CONST_VALUE,      /* t.const: bits holds the value (v128 in v128) */
     WF__CONST_REF_NULL,   /* ref.null t */
     WF__CONST_REF_FUNC,   /* ref.func index */
-    WF__CONST_GLOBAL_GET  /* global.get index */
+    WF__CONST_GLOBAL_GET, /* global.get index */
+    /* Only between decode and validate (which rejects them): an expression
+       with a non-constant instruction, and one that does not leave exactly
+       one value (empty, or several constants). */
+    WF__CONST_NOT_CONSTANT,
+    WF__CONST_BAD_ARITY
 } wf__const_kind_t;
 
 typedef struct wf__const_expr {
