@@ -1,11 +1,352 @@
-/* Placeholder until this command is written. */
+/*
+** wafer wast FILE...: runs WebAssembly spec scripts.
+**
+** Until wafer parses the text format itself, each .wast script is converted
+** with wabt's wast2json into a private temporary directory (removed
+** afterwards), and the runner (wast_runner.c) executes the JSON commands,
+** reading the .wasm files wast2json wrote. A .json file (wast2json's output)
+** may be given directly instead; its modules are read beside it.
+**
+** Output: one line per failure ("FILE:LINE: command: expected ..., got ..."),
+** a tally per script when there are several, and finally
+**     N passed, M failed[, K skipped]
+** Exit status: 0 when nothing failed, 1 otherwise, 2 on usage errors.
+*/
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
 
 #include "commands.h"
+#include "wast_runner.h"
+
+#define WAST_STDERR_NAME "wast2json.err"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: wafer wast [-v] [--strict] FILE.wast...\n"
+                 "Runs WebAssembly spec scripts and ends with 'N passed, M failed[, K skipped]'.\n"
+                 "  -v, --verbose  print each command (and what spectest.print* prints)\n"
+                 "  --strict       also require the spec's message for malformed, invalid\n"
+                 "                 and unlinkable modules (by default their class is checked)\n"
+                 "A FILE ending in .json is read as wast2json output. Scripts are converted\n"
+                 "with wast2json (wabt); set WF_WAST2JSON to use another binary.\n");
+}
+
+/*
+** Reads a whole file into a malloc'd buffer with a NUL after the end.
+** Returns 0 and sets *bytes (owned, free with free) and *size; otherwise an
+** errno value.
+*/
+static int read_file(const char *path, uint8_t **bytes, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno;
+    uint8_t *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 1 >= cap) {
+            size_t new_cap = cap ? cap * 2 : 65536;
+            uint8_t *grown = realloc(buf, new_cap);
+            if (!grown) {
+                free(buf);
+                fclose(f);
+                return ENOMEM;
+            }
+            buf = grown;
+            cap = new_cap;
+        }
+        size_t n = fread(buf + len, 1, cap - len - 1, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    int failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        free(buf);
+        return EIO;
+    }
+    buf[len] = '\0';
+    *bytes = buf;
+    *size = len;
+    return 0;
+}
+
+/* Where the module files of one script are. */
+typedef struct wast_files {
+    const char *dir;
+} wast_files_t;
+
+/* The runner's module source: reads "<dir>/<filename>" (a plain file name). */
+static int load_module_file(void *user, const char *filename, uint8_t **bytes, size_t *size,
+                            char *why, size_t why_size)
+{
+    const wast_files_t *files = user;
+    char path[4096];
+    if (strchr(filename, '/') || !strcmp(filename, "..") || !strcmp(filename, ".")) {
+        snprintf(why, why_size, "refusing module path \"%s\"", filename);
+        return -1;
+    }
+    int n = snprintf(path, sizeof path, "%s/%s", files->dir, filename);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        snprintf(why, why_size, "module path too long");
+        return -1;
+    }
+    int errnum = read_file(path, bytes, size);
+    if (errnum) {
+        snprintf(why, why_size, "cannot read %s: %s", filename, strerror(errnum));
+        return -1;
+    }
+    return 0;
+}
+
+/* Removes a temporary directory and the files in it (it has no subdirectories). */
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        char path[4096];
+        while ((e = readdir(d)) != NULL) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            int n = snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            if (n > 0 && (size_t)n < sizeof path)
+                unlink(path);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+/*
+** Runs wast2json on script, writing into dir. Returns 0 on success; otherwise
+** writes the first line of its complaint into why.
+*/
+static int convert_script(const char *script, const char *dir, const char *json_path, char *why,
+                          size_t why_size)
+{
+    const char *tool = getenv("WF_WAST2JSON");
+    char err_path[4096];
+    if (!tool || !tool[0])
+        tool = "wast2json";
+    int n1 = (int)strlen(json_path);
+    int n2 = snprintf(err_path, sizeof err_path, "%s/%s", dir, WAST_STDERR_NAME);
+    if (n1 == 0 || n2 < 0 || (size_t)n2 >= sizeof err_path) {
+        snprintf(why, why_size, "temporary path too long");
+        return -1;
+    }
+
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(why, why_size, "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0) {
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+            close(fd);
+        }
+        char *args[] = {(char *)tool, "--enable-threads", (char *)script,
+                        "-o",         (char *)json_path,  NULL};
+        execvp(tool, args);
+        fprintf(stderr, "cannot run %s: %s\n", tool, strerror(errno));
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            snprintf(why, why_size, "waitpid: %s", strerror(errno));
+            return -1;
+        }
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+
+    /* The first line of what it said, which names the position and the problem. */
+    uint8_t *text = NULL;
+    size_t size = 0;
+    if (read_file(err_path, &text, &size) == 0 && size > 0) {
+        char *line = (char *)text;
+        line[strcspn(line, "\n")] = '\0';
+        snprintf(why, why_size, "%s", line);
+        free(text);
+    } else {
+        free(text);
+        if (WIFSIGNALED(status))
+            snprintf(why, why_size, "%s killed by signal %d", tool, WTERMSIG(status));
+        else
+            snprintf(why, why_size, "%s exited with status %d", tool, WEXITSTATUS(status));
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -2 : -1;
+}
+
+/* Parses and runs a wast2json document whose modules are in dir. */
+static void run_json(const char *script, const char *json_path, const char *dir,
+                     const wf_wast_options_t *options, wf_wast_counts_t *counts)
+{
+    uint8_t *text = NULL;
+    size_t size = 0;
+    int errnum = read_file(json_path, &text, &size);
+    if (errnum) {
+        printf("%s: error: cannot read %s: %s\n", script, json_path, strerror(errnum));
+        counts->failed++;
+        return;
+    }
+    cJSON *doc = cJSON_ParseWithLength((const char *)text, size);
+    free(text);
+    if (!doc) {
+        printf("%s: error: %s is not valid JSON\n", script, json_path);
+        counts->failed++;
+        return;
+    }
+    wast_files_t files = {.dir = dir};
+    wf_err_t rc = wf_wast_run(doc, script, load_module_file, &files, options, counts);
+    cJSON_Delete(doc);
+    if (rc != WF_OK) {
+        printf("%s: error: %s\n", script,
+               rc == WF_ERR_ARGUMENT ? "no command list in the JSON" : wf_strerror(rc));
+        counts->failed++;
+    }
+}
+
+/* Runs one script given on the command line. */
+static void run_script(const char *script, const wf_wast_options_t *options,
+                       wf_wast_counts_t *counts)
+{
+    size_t len = strlen(script);
+    if (access(script, R_OK) != 0) {
+        printf("%s: error: cannot read: %s\n", script, strerror(errno));
+        counts->failed++;
+        return;
+    }
+    if (len > 5 && !strcmp(script + len - 5, ".json")) {
+        char *dir = malloc(len + 1);
+        if (!dir) {
+            counts->failed++;
+            return;
+        }
+        memcpy(dir, script, len + 1);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = '\0';
+        else
+            strcpy(dir, ".");
+        run_json(script, script, dir, options, counts);
+        free(dir);
+        return;
+    }
+
+    const char *tmp = getenv("TMPDIR");
+    char dir[4096], json_path[4200], why[512];
+    snprintf(dir, sizeof dir, "%s/wafer-wast-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+        printf("%s: error: cannot make a temporary directory: %s\n", script, strerror(errno));
+        counts->failed++;
+        return;
+    }
+    /*
+    ** The JSON takes the script's stem, so that wast2json names the modules
+    ** after it ("i32.3.wasm") and messages say which script they came from.
+    */
+    const char *base = strrchr(script, '/');
+    base = base ? base + 1 : script;
+    size_t stem = strlen(base);
+    if (stem > 5 && !strcmp(base + stem - 5, ".wast"))
+        stem -= 5;
+    if (stem == 0 || stem > 200) {
+        base = "script";
+        stem = strlen(base);
+    }
+    int n = snprintf(json_path, sizeof json_path, "%s/%.*s.json", dir, (int)stem, base);
+    if (n < 0 || (size_t)n >= sizeof json_path) {
+        printf("%s: error: temporary path too long\n", script);
+        counts->failed++;
+        remove_dir(dir);
+        return;
+    }
+    int converted = convert_script(script, dir, json_path, why, sizeof why);
+    if (converted == 0) {
+        run_json(script, json_path, dir, options, counts);
+    } else if (converted == -2) {
+        /* No converter at all: nothing can run, which is a failure, not a skip. */
+        printf("%s: error: %s\n", script, why);
+        counts->failed++;
+    } else {
+        /*
+        ** The converter's limits are not wafer's failures: the script counts
+        ** as one skipped command, and says why.
+        */
+        printf("%s: skipped: wast2json cannot convert it: %s\n", script, why);
+        counts->skipped++;
+    }
+    remove_dir(dir);
+}
+
+static void print_counts(const wf_wast_counts_t *counts)
+{
+    printf("%" PRIu64 " passed, %" PRIu64 " failed", counts->passed, counts->failed);
+    if (counts->skipped)
+        printf(", %" PRIu64 " skipped", counts->skipped);
+    printf("\n");
+}
 
 int wf_cmd_wast(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "wafer %s: not implemented yet\n", argv[0]);
-    return 2;
+    wf_wast_options_t options = {.verbose = false, .strict_messages = false, .out = stdout};
+    int first = 1;
+    for (; first < argc && argv[first][0] == '-'; first++) {
+        const char *arg = argv[first];
+        if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose")) {
+            options.verbose = true;
+        } else if (!strcmp(arg, "--strict")) {
+            options.strict_messages = true;
+        } else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(arg, "--")) {
+            first++;
+            break;
+        } else {
+            fprintf(stderr, "wafer wast: unknown option '%s'\n", arg);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (first >= argc) {
+        usage(stderr);
+        return 2;
+    }
+
+    wf_wast_counts_t total = {0, 0, 0};
+    int several = argc - first > 1;
+    for (int i = first; i < argc; i++) {
+        wf_wast_counts_t counts = {0, 0, 0};
+        run_script(argv[i], &options, &counts);
+        if (several) {
+            printf("%s: ", argv[i]);
+            print_counts(&counts);
+        }
+        total.passed += counts.passed;
+        total.failed += counts.failed;
+        total.skipped += counts.skipped;
+        fflush(stdout);
+    }
+    print_counts(&total);
+    return total.failed ? 1 : 0;
 }

@@ -95,8 +95,7 @@ wf_err_t wf_spectest_new(FILE *print_to, wf_spectest_t **out)
                               .results = NULL};
         spectest->func_data[i].spectest = spectest;
         spectest->func_data[i].index = i;
-        spectest->funcs[i] =
-            wf_func_new_host(NULL, &type, spectest_print, &spectest->func_data[i]);
+        spectest->funcs[i] = wf_func_new_host(NULL, &type, spectest_print, &spectest->func_data[i]);
         if (!spectest->funcs[i])
             goto fail;
     }

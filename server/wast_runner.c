@@ -104,13 +104,12 @@ static void skip(wast_state_t *state, const char *why)
 {
     state->counts->skipped++;
     if (state->options->verbose)
-        fprintf(state->out, "%s:%d: %s: skipped: %s\n", state->script, state->line,
-                state->command, why);
+        fprintf(state->out, "%s:%d: %s: skipped: %s\n", state->script, state->line, state->command,
+                why);
 }
 
 /* An engine error as "CATEGORY: message". */
-static const char *describe_error(wf_err_t code, const wf_error_info_t *err, char *buf,
-                                  size_t size)
+static const char *describe_error(wf_err_t code, const wf_error_info_t *err, char *buf, size_t size)
 {
     const char *message = err && err->message[0] ? err->message : wf_strerror(code);
     snprintf(buf, size, "%s: %s", wf_err_name(code), message);
@@ -237,8 +236,12 @@ static uint8_t parse_type(const char *name)
     static const struct {
         const char *name;
         uint8_t type;
-    } types[] = {{"i32", WF_I32},         {"i64", WF_I64},         {"f32", WF_F32},
-                 {"f64", WF_F64},         {"v128", WF_V128},       {"funcref", WF_FUNCREF},
+    } types[] = {{"i32", WF_I32},
+                 {"i64", WF_I64},
+                 {"f32", WF_F32},
+                 {"f64", WF_F64},
+                 {"v128", WF_V128},
+                 {"funcref", WF_FUNCREF},
                  {"externref", WF_EXTERNREF}};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (!strcmp(name, types[i].name))
@@ -298,7 +301,7 @@ static int lane_shape(const char *lane_type, unsigned *lane_bits, int *is_float)
         const char *name;
         unsigned bits;
         int is_float;
-    } shapes[] = {{"i8", 8, 0}, {"i16", 16, 0}, {"i32", 32, 0},
+    } shapes[] = {{"i8", 8, 0},   {"i16", 16, 0}, {"i32", 32, 0},
                   {"i64", 64, 0}, {"f32", 32, 1}, {"f64", 64, 1}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         if (!strcmp(lane_type, shapes[i].name)) {
@@ -558,8 +561,7 @@ static wf_err_t load_module(wast_state_t *state, const cJSON *command, wf_module
         err->code = WF_ERR_ARGUMENT;
         return WF_ERR_ARGUMENT;
     }
-    if (state->load(state->load_user, filename, &bytes, &size, err->message,
-                    sizeof err->message)) {
+    if (state->load(state->load_user, filename, &bytes, &size, err->message, sizeof err->message)) {
         err->code = WF_ERR_IO;
         return WF_ERR_IO;
     }
@@ -614,8 +616,8 @@ static wf_err_t instantiate(wast_state_t *state, wf_module_t *module, wf_instanc
         if (rc != WF_OK) {
             rc = WF_ERR_UNKNOWN_IMPORT;
             err->code = rc;
-            snprintf(err->message, sizeof err->message, "unknown import \"%s\" \"%s\"",
-                     desc.module, desc.name);
+            snprintf(err->message, sizeof err->message, "unknown import \"%s\" \"%s\"", desc.module,
+                     desc.name);
             goto done;
         }
     }
@@ -655,8 +657,8 @@ static void describe_action(const cJSON *action, char *buf, size_t size)
     const char *type = json_string(action, "type");
     const char *field = json_string(action, "field");
     const char *module = json_string(action, "module");
-    snprintf(buf, size, "%s%s%s \"%s\"", type ? type : "?", module ? " " : "",
-             module ? module : "", field ? field : "?");
+    snprintf(buf, size, "%s%s%s \"%s\"", type ? type : "?", module ? " " : "", module ? module : "",
+             field ? field : "?");
 }
 
 /*
@@ -678,7 +680,10 @@ static wast_outcome_t run_action(wast_state_t *state, const cJSON *action, wast_
     }
     wast_entry_t *entry = find_entry(state, module_name);
     if (!entry || !entry->instance) {
-        snprintf(why, why_size, "module %s is not available", module_name ? module_name : "");
+        if (module_name)
+            snprintf(why, why_size, "module %s is not available", module_name);
+        else
+            snprintf(why, why_size, "no module is available");
         return WAST_BROKEN;
     }
     wf_extern_t ext;
@@ -941,7 +946,8 @@ static void command_action(wast_state_t *state, const cJSON *command, const char
     }
     int is_trap = WF_ERR_IS_TRAP(err.code);
     if (!strcmp(type, "assert_exhaustion"))
-        is_trap = err.code == WF_ERR_TRAP_STACK_EXHAUSTED || message_matches(err.code, &err, "call stack exhausted");
+        is_trap = err.code == WF_ERR_TRAP_STACK_EXHAUSTED ||
+                  message_matches(err.code, &err, "call stack exhausted");
     if (is_trap && message_matches(err.code, &err, expected_text))
         pass(state);
     else
@@ -992,8 +998,9 @@ static void command_assert_module(wast_state_t *state, const cJSON *command, con
     wf_module_free(module);
 
     if (rc == WF_OK) {
-        fail(state, "expected %s \"%s\", got a module that %s", wants_load_failure ? "error" : "failure",
-             expected_text, wants_load_failure ? "loads" : "instantiates");
+        fail(state, "expected %s \"%s\", got a module that %s",
+             wants_load_failure ? "error" : "failure", expected_text,
+             wants_load_failure ? "loads" : "instantiates");
         return;
     }
     int ok = error_in_class(type, rc);
