@@ -62,6 +62,13 @@ static void name_free(const wf_allocator_t *allocator, char *name)
     wf__free(allocator, block, total);
 }
 
+size_t wf__name_length(const char *name)
+{
+    size_t total;
+    memcpy(&total, name - sizeof(size_t), sizeof total);
+    return total - sizeof(size_t) - 1;
+}
+
 /* Grows an array from old_count to new_count elements (new ones zeroed). */
 static wf_err_t grow(decoder_t *d, void **array, uint32_t old_count, uint32_t new_count,
                      size_t elem_size)

@@ -204,6 +204,8 @@ wf_err_t wf__decode(wf_module_t *module, wf_error_info_t *err);   /* decode.c */
 wf_err_t wf__validate(wf_module_t *module, wf_error_info_t *err); /* validate.c */
 wf_err_t wf__compile(wf_module_t *module, wf_error_info_t *err);  /* compile.c */
 void wf__code_free(const wf_allocator_t *allocator, struct wf__code *code); /* compile.c */
+/* The length in bytes of a name decode.c copied (names may hold NUL bytes). */
+size_t wf__name_length(const char *name); /* decode.c */
 /* Frees everything decode allocated (module.c). */
 void wf__module_clear(wf_module_t *module);
 
