@@ -102,6 +102,11 @@ const char *wf_http_header(const wf_http_request_t *req, const char *name)
     return NULL;
 }
 
+const char *wf_http_request_remote(const wf_http_request_t *req)
+{
+    return req->conn->remote;
+}
+
 /*
 ** Whether a client-supplied request id is safe to echo and log: 1..128 of
 ** letters, digits and "-_.:".

@@ -102,6 +102,9 @@ const char *wf_http_header(const wf_http_request_t *request, const char *name);
 void wf_http_respond(wf_http_request_t *request, int status, const char *content_type,
                      const char *extra_headers, const void *body, size_t body_len);
 
+/* The client's address as text ("" if unknown). Borrowed. */
+const char *wf_http_request_remote(const wf_http_request_t *request);
+
 /* The reason phrase of a status code. */
 const char *wf_http_reason(int status);
 

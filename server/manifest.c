@@ -179,3 +179,72 @@ done:
     *out = m;
     return 0;
 }
+
+/*
+** Flattens types into wasm value type codes; returns the count, or -1 if
+** there are more than cap.
+*/
+static int flatten(const wf_abi_type_t *types, uint32_t count, uint8_t *out, int cap)
+{
+    int n = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        uint8_t a, b = 0;
+        switch (types[i]) {
+        case WF_ABI_S64:
+        case WF_ABI_U64: a = 0x7E; break;
+        case WF_ABI_F32: a = 0x7D; break;
+        case WF_ABI_F64: a = 0x7C; break;
+        case WF_ABI_STRING:
+        case WF_ABI_BYTES: a = 0x7F, b = 0x7F; break;
+        default: a = 0x7F; break;
+        }
+        if (n + (b ? 2 : 1) > cap)
+            return -1;
+        out[n++] = a;
+        if (b)
+            out[n++] = b;
+    }
+    return n;
+}
+
+static void type_text(char *out, size_t size, uint32_t count, const uint8_t *types)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (uint32_t i = 0; i < count && used + 6 < size; i++) {
+        const char *name = types[i] == 0x7F ? "i32" : types[i] == 0x7E ? "i64"
+                           : types[i] == 0x7D ? "f32" : types[i] == 0x7C ? "f64" : "?";
+        used += (size_t)snprintf(out + used, size - used, "%s%s", i ? " " : "", name);
+    }
+}
+
+int wf_manifest_check_export(const wf_manifest_export_t *x, uint32_t param_count,
+                             const uint8_t *params, uint32_t result_count,
+                             const uint8_t *results, bool *result_pointer, char *err,
+                             size_t err_size)
+{
+    uint8_t flat[2 * WF_MANIFEST_MAX_VALUES];
+    char want[128], have[128];
+    int n = flatten(x->params, x->param_count, flat, 16);
+    if (n < 0)
+        return fail(err, err_size, "exports.%s: more than 16 flattened parameters", x->name);
+    if ((uint32_t)n != param_count || memcmp(flat, params, (size_t)n)) {
+        type_text(want, sizeof want, (uint32_t)n, flat);
+        type_text(have, sizeof have, param_count, params);
+        return fail(err, err_size, "exports.%s: params flatten to (%s) but the function takes (%s)",
+                    x->name, want, have);
+    }
+    n = flatten(x->results, x->result_count, flat, (int)sizeof flat);
+    *result_pointer = false;
+    if ((uint32_t)n == result_count && !memcmp(flat, results, (size_t)n))
+        return 0;
+    if (n > 1 && result_count == 1 && results[0] == 0x7F) {
+        *result_pointer = true;
+        return 0;
+    }
+    type_text(want, sizeof want, (uint32_t)n, flat);
+    type_text(have, sizeof have, result_count, results);
+    return fail(err, err_size,
+                "exports.%s: results flatten to (%s) (or one i32 return pointer) but the "
+                "function returns (%s)", x->name, want, have);
+}

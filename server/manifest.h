@@ -53,6 +53,19 @@ int wf_manifest_parse(const char *text, size_t len, wf_manifest_t **out, char *e
 void wf_manifest_free(wf_manifest_t *manifest);
 /* The adapter declared for an export, or NULL. Borrowed. */
 const wf_manifest_export_t *wf_manifest_find(const wf_manifest_t *manifest, const char *name);
+/*
+** Checks that a wasm function type is the canonical-ABI flattening of the
+** declared adapter (string and bytes: two i32s; s32 u32 bool: i32; s64 u64:
+** i64). Results come back either as those values (multi-value), or, when
+** they flatten to more than one value, through a return pointer: the function
+** returns one i32 pointing at the results in memory (*result_pointer = true).
+** Returns 0, or -1 with err filled.
+*/
+int wf_manifest_check_export(const wf_manifest_export_t *adapter, uint32_t param_count,
+                             const uint8_t *params, uint32_t result_count,
+                             const uint8_t *results, bool *result_pointer, char *err,
+                             size_t err_size);
+
 /* The type's name as written in manifests. */
 const char *wf_abi_type_name(wf_abi_type_t type);
 

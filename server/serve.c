@@ -1,11 +1,416 @@
-/* Placeholder until this command is written. */
+/*
+** wafer serve: the daemon. Reads the config, starts the registry (hot
+** reload), the worker pool and the HTTP front end on one libuv loop, routes
+** requests, and handles SIGTERM (drain, then exit 0) and SIGHUP (reload the
+** config's reloadable keys).
+**
+** Routes:
+**   GET  /healthz                 200 while serving, 503 while draining
+**   GET  /metrics                 Prometheus text
+**   GET  /admin/modules           JSON list of modules (admin.token, or loopback)
+**   POST /fn/<module>/<export>    call a function (JSON call or adapter ABI)
+**   ANY  /fn/<module>             a WASI command module, CGI style (when available)
+*/
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "commands.h"
+#include "config.h"
+#include "dispatch.h"
+#include "http.h"
+#include "invoke.h"
+#include "log.h"
+#include "metrics.h"
+#include "registry.h"
+
+typedef struct serve {
+    uv_loop_t loop;
+    wf_config_t config;
+    const char *config_path;
+    wf_log_t log;
+    wf_metrics_t metrics;
+    wf_registry_t *registry;
+    wf_dispatch_t *dispatch;
+    wf_http_server_t http;
+    uv_signal_t sigterm, sigint, sighup;
+    uv_timer_t drain_timer;
+    bool drain_timer_started;
+    bool draining, finished;
+    int workers;
+    int exit_code;
+} serve_t;
+
+static void finish(serve_t *s);
+
+/* ------------------------------------------------------------- routes -- */
+
+static void respond_json_error(wf_http_request_t *req, int status, const char *message,
+                               const char *extra)
+{
+    wf_buf_t body;
+    wf_buf_init(&body);
+    wf_buf_puts(&body, "{\"error\":");
+    wf_buf_json_cstr(&body, message);
+    wf_buf_puts(&body, "}\n");
+    wf_http_respond(req, status, "application/json", extra, body.data ? body.data : "", body.len);
+    wf_buf_close(&body);
+}
+
+static void respond_buf(wf_http_request_t *req, int status, const char *type, wf_buf_t *body)
+{
+    if (body->failed)
+        respond_json_error(req, 500, "out of memory", NULL);
+    else
+        wf_http_respond(req, status, type, NULL, body->data ? body->data : "", body->len);
+    wf_buf_close(body);
+}
+
+/*
+** Admin access: the bearer token when one is configured; without one, only
+** clients on the loopback interface.
+*/
+static bool admin_allowed(serve_t *s, wf_http_request_t *req)
+{
+    if (s->config.admin_token[0]) {
+        const char *auth = wf_http_header(req, "Authorization");
+        return auth && !strncasecmp(auth, "Bearer ", 7) &&
+               !strcmp(auth + 7, s->config.admin_token);
+    }
+    const char *remote = wf_http_request_remote(req);
+    return !strncmp(remote, "127.", 4) || !strcmp(remote, "::1");
+}
+
+static void on_job_done(void *user, wf_job_t *job)
+{
+    wf_http_request_t *req = (wf_http_request_t *)job->request;
+    atomic_fetch_sub(&job->version->inflight, 1);
+    if (job->body.failed)
+        respond_json_error(req, 500, "out of memory", NULL);
+    else
+        wf_http_respond(req, job->status, job->content_type[0] ? job->content_type : NULL,
+                        job->extra_headers[0] ? job->extra_headers : NULL,
+                        job->body.data ? job->body.data : "", job->body.len);
+    wf_version_release(job->version);
+    wf_buf_close(&job->body);
+    free(job);
+    (void)user;
+}
+
+static int64_t pick(int64_t manifest, int64_t config)
+{
+    return manifest >= 0 ? manifest : config;
+}
+
+/*
+** POST /fn/<module>/<export>: looks the module up, checks its concurrency
+** limit, and queues the call.
+*/
+static void route_function(serve_t *s, wf_http_request_t *req, const char *rest)
+{
+    const char *slash = strchr(rest, '/');
+    size_t name_len = slash ? (size_t)(slash - rest) : strlen(rest);
+    const char *export_name = slash ? slash + 1 : "";
+    if (name_len == 0 || name_len >= sizeof req->module || strlen(export_name) >= 128 ||
+        strchr(export_name, '/')) {
+        respond_json_error(req, 404, "no such function", NULL);
+        return;
+    }
+    memcpy(req->module, rest, name_len);
+    req->module[name_len] = 0;
+    if (export_name[0] && strcmp(req->method, "POST")) {
+        respond_json_error(req, 405, "functions are called with POST", "Allow: POST\r\n");
+        return;
+    }
+    wf_version_t *v = wf_registry_get(s->registry, req->module);
+    if (!v) {
+        respond_json_error(req, 404, "no such module", NULL);
+        return;
+    }
+    const wf_manifest_t *m = v->manifest;
+    int64_t limit = pick(m->max_concurrency, s->config.max_concurrency);
+    if (limit > 0 && atomic_load(&v->inflight) >= limit) {
+        wf_version_release(v);
+        respond_json_error(req, 429, "the module is at its concurrency limit", "Retry-After: 1\r\n");
+        return;
+    }
+    wf_job_t *job = calloc(1, sizeof *job);
+    if (!job) {
+        wf_version_release(v);
+        respond_json_error(req, 500, "out of memory", NULL);
+        return;
+    }
+    job->version = v;
+    job->request = req;
+    snprintf(job->export_name, sizeof job->export_name, "%s", export_name);
+    job->limits.timeout_ms = (uint64_t)pick(m->timeout_ms, s->config.timeout_ms);
+    job->limits.memory_pages = (uint32_t)pick(m->memory_pages, s->config.memory_pages);
+    job->limits.fuel = (uint64_t)pick(m->fuel, s->config.fuel);
+    job->limits.call_depth = (uint32_t)pick(m->call_depth, s->config.call_depth);
+    wf_buf_init(&job->body);
+    atomic_fetch_add(&v->inflight, 1);
+    if (!wf_dispatch_submit(s->dispatch, job)) {
+        atomic_fetch_sub(&v->inflight, 1);
+        atomic_fetch_add(&s->metrics.rejected_queue_full, 1);
+        wf_version_release(v);
+        free(job);
+        respond_json_error(req, 503, "all workers are busy", "Retry-After: 1\r\n");
+    }
+}
+
+static void on_request(void *user, wf_http_request_t *req)
+{
+    serve_t *s = user;
+    const char *path = req->path;
+    bool get = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
+    if (!strncmp(path, "/fn/", 4)) {
+        route_function(s, req, path + 4);
+        return;
+    }
+    if (!strcmp(path, "/healthz") || !strcmp(path, "/metrics") ||
+        !strcmp(path, "/admin/modules")) {
+        if (!get) {
+            respond_json_error(req, 405, "use GET", "Allow: GET, HEAD\r\n");
+            return;
+        }
+    }
+    wf_buf_t body;
+    wf_buf_init(&body);
+    if (!strcmp(path, "/healthz")) {
+        wf_buf_printf(&body, "{\"status\":\"%s\",\"modules\":%d}\n",
+                      s->draining ? "draining" : "ok", wf_registry_count(s->registry));
+        respond_buf(req, s->draining ? 503 : 200, "application/json", &body);
+    } else if (!strcmp(path, "/metrics")) {
+        wf_metrics_render(&s->metrics, &body, s->workers, wf_registry_count(s->registry));
+        respond_buf(req, 200, "text/plain; version=0.0.4", &body);
+    } else if (!strcmp(path, "/admin/modules")) {
+        if (!admin_allowed(s, req)) {
+            respond_json_error(req, 401, "admin access needs the bearer token",
+                               "WWW-Authenticate: Bearer\r\n");
+            wf_buf_close(&body);
+            return;
+        }
+        wf_registry_describe(s->registry, &body);
+        respond_buf(req, 200, "application/json", &body);
+    } else {
+        wf_buf_close(&body);
+        respond_json_error(req, 404, "not found", NULL);
+    }
+}
+
+/* ------------------------------------------------------------ signals -- */
+
+static void close_handle(uv_handle_t *handle)
+{
+    if (!uv_is_closing(handle))
+        uv_close(handle, NULL);
+}
+
+/*
+** Everything stops: called when the last connection closed after a drain,
+** or when the drain deadline passed.
+*/
+static void finish(serve_t *s)
+{
+    if (s->finished)
+        return;
+    s->finished = true;
+    wf_http_server_close_all(&s->http);
+    wf_dispatch_stop(s->dispatch);
+    wf_registry_stop(s->registry);
+    if (s->drain_timer_started)
+        uv_timer_stop(&s->drain_timer);
+    close_handle((uv_handle_t *)&s->drain_timer);
+    close_handle((uv_handle_t *)&s->sigterm);
+    close_handle((uv_handle_t *)&s->sigint);
+    close_handle((uv_handle_t *)&s->sighup);
+    wf_log_event(&s->log, WF_LOG_INFO, "stopped", NULL);
+}
+
+static void on_drained(void *user)
+{
+    finish(user);
+}
+
+static void on_drain_deadline(uv_timer_t *timer)
+{
+    serve_t *s = timer->data;
+    wf_log_event(&s->log, WF_LOG_WARN, "drain deadline passed; closing connections", NULL);
+    finish(s);
+}
+
+static void on_sigterm(uv_signal_t *handle, int signum)
+{
+    serve_t *s = handle->data;
+    if (s->draining)
+        return;
+    s->draining = true;
+    char grace[24];
+    snprintf(grace, sizeof grace, "%lld", (long long)s->config.drain_timeout_ms);
+    wf_log_event(&s->log, WF_LOG_INFO, "draining", "signal", signum == SIGINT ? "SIGINT" : "SIGTERM",
+                 "#grace_ms", grace, NULL);
+    uv_timer_start(&s->drain_timer, on_drain_deadline, (uint64_t)s->config.drain_timeout_ms, 0);
+    s->drain_timer_started = true;
+    wf_http_server_drain(&s->http, on_drained);
+}
+
+static void on_sighup(uv_signal_t *handle, int signum)
+{
+    serve_t *s = handle->data;
+    if (!s->config_path) {
+        wf_log_event(&s->log, WF_LOG_INFO, "SIGHUP: no config file to reload", NULL);
+        return;
+    }
+    wf_config_t fresh;
+    wf_config_defaults(&fresh);
+    char err[512];
+    if (wf_config_load_file(&fresh, s->config_path, err, sizeof err)) {
+        wf_log_event(&s->log, WF_LOG_ERROR, "config reload failed; keeping the old one", "error",
+                     err, NULL);
+        return;
+    }
+    wf_config_apply_reloadable(&s->config, &fresh);
+    wf_log_configure(&s->log, s->config.log_level, s->config.log_format, s->config.access_log);
+    wf_log_event(&s->log, WF_LOG_INFO, "config reloaded", "file", s->config_path, NULL);
+}
+
+/* ------------------------------------------------------------ command -- */
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: wafer serve [--config FILE] [--listen HOST:PORT] [--modules DIR] "
+            "[--workers N]\n\n"
+            "Serves a directory of WebAssembly modules over HTTP:\n"
+            "  POST /fn/<module>/<export>   call a function\n"
+            "  GET  /healthz, /metrics, /admin/modules\n\n"
+            "options (they override the config file):\n"
+            "  --config FILE        JSON config file (keys below)\n"
+            "  --listen HOST:PORT   default 127.0.0.1:8080\n"
+            "  --modules DIR        default ./modules\n"
+            "  --workers N          default: one per CPU core\n\n");
+    wf_config_print_help(out);
+}
 
 int wf_cmd_serve(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "wafer %s: not implemented yet\n", argv[0]);
-    return 2;
+    static const struct {
+        const char *flag;
+        const char *key;
+    } flags[] = {
+        {"--listen", "listen"}, {"--modules", "modules_dir"}, {"--workers", "workers"}};
+    serve_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        fprintf(stderr, "wafer serve: out of memory\n");
+        return 1;
+    }
+    int rc = 2;
+    char err[512];
+    wf_config_defaults(&s->config);
+    /* The config file first, then the flags over it. */
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            free(s);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--config-markdown")) {
+            wf_config_print_markdown(stdout);
+            free(s);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            s->config_path = argv[++i];
+    }
+    if (s->config_path && wf_config_load_file(&s->config, s->config_path, err, sizeof err)) {
+        fprintf(stderr, "wafer serve: %s\n", err);
+        goto fail_args;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--config")) {
+            i++;
+            continue;
+        }
+        size_t f = 0;
+        while (f < sizeof flags / sizeof flags[0] && strcmp(argv[i], flags[f].flag))
+            f++;
+        if (f == sizeof flags / sizeof flags[0] || i + 1 >= argc) {
+            fprintf(stderr, "wafer serve: unknown option or missing value: %s\n", argv[i]);
+            usage(stderr);
+            goto fail_args;
+        }
+        if (wf_config_set(&s->config, flags[f].key, argv[++i], err, sizeof err)) {
+            fprintf(stderr, "wafer serve: %s: %s\n", flags[f].flag, err);
+            goto fail_args;
+        }
+    }
+
+    rc = 1;
+    wf_log_init(&s->log, STDERR_FILENO);
+    wf_log_configure(&s->log, s->config.log_level, s->config.log_format, s->config.access_log);
+    wf_metrics_init(&s->metrics);
+    signal(SIGPIPE, SIG_IGN);
+    s->workers = s->config.workers > 0 ? (int)s->config.workers : (int)uv_available_parallelism();
+    if (s->workers < 1)
+        s->workers = 1;
+    if (uv_loop_init(&s->loop))
+        goto fail_args;
+    s->registry = wf_registry_new(s->config.modules_dir, s->config.rescan_ms, s->config.settle_ms,
+                                  &s->log, &s->metrics);
+    if (!s->registry)
+        goto fail_registry;
+    s->dispatch = wf_dispatch_new(&s->loop, s->workers, (size_t)s->config.queue_depth,
+                                  &s->metrics, NULL, on_job_done, s);
+    if (!s->dispatch)
+        goto fail_dispatch;
+    if (wf_registry_start(s->registry, &s->loop)) {
+        fprintf(stderr, "wafer serve: cannot start the module loader\n");
+        goto fail_start;
+    }
+    if (wf_http_server_start(&s->http, &s->loop, &s->config, &s->log, &s->metrics, on_request, s,
+                             err, sizeof err)) {
+        fprintf(stderr, "wafer serve: %s\n", err);
+        goto fail_start;
+    }
+    uv_timer_init(&s->loop, &s->drain_timer);
+    s->drain_timer.data = s;
+    uv_signal_init(&s->loop, &s->sigterm);
+    uv_signal_init(&s->loop, &s->sigint);
+    uv_signal_init(&s->loop, &s->sighup);
+    s->sigterm.data = s->sigint.data = s->sighup.data = s;
+    uv_signal_start(&s->sigterm, on_sigterm, SIGTERM);
+    uv_signal_start(&s->sigint, on_sigterm, SIGINT);
+    uv_signal_start(&s->sighup, on_sighup, SIGHUP);
+    char workers[16];
+    snprintf(workers, sizeof workers, "%d", s->workers);
+    wf_log_event(&s->log, WF_LOG_INFO, "listening", "listen", s->config.listen, "modules",
+                 s->config.modules_dir, "#workers", workers, NULL);
+
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+    rc = 0;
+    /* finish() ran; let the closes complete. */
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+    wf_dispatch_free(s->dispatch);
+    wf_registry_free(s->registry);
+    if (uv_loop_close(&s->loop))
+        wf_log_event(&s->log, WF_LOG_WARN, "loop closed with handles open", NULL);
+    free(s);
+    return rc;
+
+fail_start:
+    wf_registry_stop(s->registry);
+    wf_dispatch_stop(s->dispatch);
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+    wf_dispatch_free(s->dispatch);
+fail_dispatch:
+    wf_registry_free(s->registry);
+fail_registry:
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&s->loop);
+fail_args:
+    free(s);
+    return rc;
 }

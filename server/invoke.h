@@ -1,0 +1,91 @@
+/*
+** Invocation: what a worker does with one job. Instantiates (or reuses) the
+** module, converts the request into wasm arguments by the export's ABI, runs
+** the call under the sandbox limits, and turns results or traps into an HTTP
+** status and body.
+**
+** ABIs, chosen per export:
+**   - JSON call (no adapter in the manifest): a JSON array of numbers in, a
+**     JSON array of results out; i64 beyond 2^53 as strings, floats also as
+**     "nan", "inf", "-inf".
+**   - Interface adapters (declared in the manifest): strings and bytes lowered
+**     into linear memory through the module's cabi_realloc or alloc export,
+**     passed as (ptr, len); results lifted from (ptr, len) values or through a
+**     return pointer.
+**   - CGI (WAGI): a WASI command's _start, through a handler another unit
+**     provides (wf_invoke_cgi_fn); without one, 404.
+*/
+#ifndef WF_INVOKE_H
+#define WF_INVOKE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http.h"
+#include "http_buf.h"
+#include "metrics.h"
+#include "registry.h"
+#include "sandbox.h"
+#include "wf/wf.h"
+
+/* The limits of one call, resolved from the config and the manifest. */
+typedef struct wf_invoke_limits {
+    uint64_t timeout_ms;
+    uint32_t memory_pages;
+    uint64_t fuel; /* 0: unlimited */
+    uint32_t call_depth;
+} wf_invoke_limits_t;
+
+/* One request for a worker, and its outcome. */
+typedef struct wf_job {
+    struct wf_job *next;             /* in a dispatch queue */
+    wf_version_t *version;           /* retained by the submitter */
+    char export_name[128];           /* "" for the module's CGI entry */
+    const wf_http_request_t *request; /* borrowed; read-only while the job runs */
+    wf_invoke_limits_t limits;
+    uint64_t queued_ns;
+    /* outcome, filled by wf_invoke_run */
+    int status;
+    char content_type[64];
+    char extra_headers[256]; /* CRLF-terminated lines, or "" */
+    wf_buf_t body;
+} wf_job_t;
+
+/*
+** The CGI hook: runs a WASI command module for job->request and fills
+** job->status, content_type, extra_headers and body. arm/disarm put the
+** instance under the job's deadline (call them around wf_wasi_run).
+*/
+typedef struct wf_invoke_cgi {
+    wf_job_t *job;
+    wf_module_t *module;                /* borrowed */
+    wf_instance_limits_t limits;        /* memory, call depth, fuel */
+    uint64_t deadline_ns;               /* CLOCK_MONOTONIC */
+    void (*arm)(struct wf_invoke_cgi *cgi, wf_instance_t *instance);
+    bool (*disarm)(struct wf_invoke_cgi *cgi); /* true: the deadline fired */
+    void *worker;                       /* for arm/disarm */
+} wf_invoke_cgi_t;
+typedef void (*wf_invoke_cgi_fn)(wf_invoke_cgi_t *cgi);
+
+/* A worker's state: its sandbox slot and its reused instances. */
+#define WF_INVOKE_CACHE 16
+typedef struct wf_invoke_worker {
+    size_t slot;
+    wf_sandbox_t *sandbox;  /* borrowed */
+    wf_metrics_t *metrics;  /* borrowed */
+    wf_invoke_cgi_fn cgi;   /* NULL: no CGI */
+    struct {
+        wf_version_t *version; /* retained */
+        wf_instance_t *instance;
+    } cache[WF_INVOKE_CACHE];
+} wf_invoke_worker_t;
+
+/* Runs one job on the calling (worker) thread; fills its outcome. */
+void wf_invoke_run(wf_invoke_worker_t *worker, wf_job_t *job);
+/* Frees the worker's reused instances. */
+void wf_invoke_worker_close(wf_invoke_worker_t *worker);
+
+/* Fills job with a JSON error body {"error", "trap", "module", "function"}. */
+void wf_invoke_error(wf_job_t *job, int status, const char *error, const char *trap);
+
+#endif

@@ -1,0 +1,79 @@
+/*
+** The module registry: the modules directory, watched and hot-reloaded.
+**
+** <name>.wasm or <name>.wat, with an optional <name>.json manifest. A loader
+** thread rescans the directory periodically (and at once when libuv reports
+** a change), waits until a changed file has settled (same size and mtime for
+** settle_ms), compiles it and swaps the route's version pointer under the
+** registry mutex. Versions are reference-counted: a request retains the
+** version it started on, and the last release frees it. A file that fails to
+** load leaves the previous version serving; its error is logged and shown by
+** wf_registry_describe.
+*/
+#ifndef WF_REGISTRY_H
+#define WF_REGISTRY_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "http_buf.h"
+#include "log.h"
+#include "manifest.h"
+#include "metrics.h"
+#include "wf/wf.h"
+
+/* One loaded version of a module: immutable but for the counters. */
+typedef struct wf_version {
+    atomic_int refs;
+    atomic_int inflight;   /* calls running on it (for max_concurrency) */
+    atomic_bool retired;   /* replaced or removed: reused instances drop it */
+    char *name;            /* owned: the module's name (file stem) */
+    char *source;          /* owned: the file it came from */
+    uint64_t number;       /* 1 for the first load of this name, then 2, ... */
+    double loaded_at;      /* Unix time */
+    wf_module_t *module;   /* owned reference */
+    wf_manifest_t *manifest; /* owned; never NULL */
+} wf_version_t;
+
+/* Adds a reference. Thread-safe. */
+wf_version_t *wf_version_retain(wf_version_t *version);
+/* Drops a reference; the last frees the version. Thread-safe; accepts NULL. */
+void wf_version_release(wf_version_t *version);
+
+typedef struct wf_registry wf_registry_t;
+
+/*
+** Makes a registry of dir (copied). Borrows log and metrics. Returns owned
+** (free with wf_registry_free), or NULL.
+*/
+wf_registry_t *wf_registry_new(const char *dir, int64_t rescan_ms, int64_t settle_ms,
+                               wf_log_t *log, wf_metrics_t *metrics);
+/*
+** Loads what is in the directory now (synchronously, so the daemon starts
+** with its modules), then starts the loader thread and, on loop, a file
+** system watch that wakes it. Returns 0 or -1.
+*/
+int wf_registry_start(wf_registry_t *registry, uv_loop_t *loop);
+/* Stops the watch (on the loop thread) and the loader thread. */
+void wf_registry_stop(wf_registry_t *registry);
+/* Frees the registry and releases its versions; accepts NULL. */
+void wf_registry_free(wf_registry_t *registry);
+
+/* The current version of a module, retained (release it), or NULL. Thread-safe. */
+wf_version_t *wf_registry_get(wf_registry_t *registry, const char *name);
+/* The number of modules being served. Thread-safe. */
+int wf_registry_count(wf_registry_t *registry);
+/* Appends the JSON array of modules for GET /admin/modules. Thread-safe. */
+void wf_registry_describe(wf_registry_t *registry, wf_buf_t *out);
+
+/*
+** Checks a manifest against a module: every declared adapter names an
+** exported function whose wasm type is the canonical-ABI flattening of the
+** declared types. Returns 0, or -1 with err filled.
+*/
+int wf_registry_check_manifest(const wf_module_t *module, const wf_manifest_t *manifest,
+                               char *err, size_t err_size);
+
+#endif
