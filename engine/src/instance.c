@@ -379,6 +379,24 @@ static wf_err_t run_segments(wf_instance_t *instance, bool *escaped, wf_error_in
     return WF_OK;
 }
 
+/*
+** Whether code of this module can leave a reference to one of its functions
+** somewhere that outlives the instance: an imported table, or an imported
+** mutable global of a reference type. (Host functions take no references
+** in wafer's own host modules; an embedder whose do must keep instances.)
+*/
+static bool can_export_refs(const wf_module_t *module)
+{
+    if (module->import_table_count)
+        return true;
+    for (uint32_t i = 0; i < module->import_global_count; i++) {
+        const wf__global_def_t *def = &module->globals[i];
+        if (def->mutable_ && (def->type == WF_FUNCREF || def->type == WF_EXTERNREF))
+            return true;
+    }
+    return false;
+}
+
 wf_err_t wf_instance_new(wf_module_t *module, const wf_extern_t *imports, size_t import_count,
                          const wf_instance_limits_t *limits, wf_instance_t **out,
                          wf_error_info_t *err)
@@ -463,7 +481,8 @@ wf_err_t wf_instance_new(wf_module_t *module, const wf_extern_t *imports, size_t
     rc = run_segments(instance, &escaped, err);
     if (rc == WF_OK && module->has_start) {
         uint64_t slots[2] = {0, 0};
-        escaped = true; /* the start function may store references anywhere */
+        if (can_export_refs(module))
+            escaped = true;
         rc = wf__interp_call(instance->funcs[module->start], slots, err);
     }
     if (rc != WF_OK) {
