@@ -1,14 +1,1305 @@
-/* Placeholder: the compiler. */
-#include "module.h"
+/*
+** The compiler: validated wasm function bodies → internal register code
+** (ops.h, compile.h).
+**
+** A single pass walks each body with a virtual operand stack. Every stack
+** position has a home slot in the frame (after params and locals); an entry
+** on the virtual stack is either in its home slot (STACK), still a reference
+** to a local (LOCAL: local.get costs nothing until someone needs the value
+** in a slot), or a constant not yet written anywhere (CONST: binary operators
+** take it as an immediate). Lazy entries are written to their homes
+** ("materialized") at control-flow joins, before calls (the arguments), and
+** before a local.set/tee overwrites a local that a lazy entry still names.
+**
+** Other cheap improvements: the instruction that produced the top of the
+** stack is retargeted to write straight into the local of a following
+** local.set/tee, and an i32 comparison (or eqz) followed by br_if/if becomes
+** one compare-and-branch. Branches to block ends are forward fixups patched
+** at `end`; branches to loops go backwards and poll fuel and interrupts.
+** Code after an unconditional branch is skipped up to its block's end/else.
+*/
+#include <stdbool.h>
+#include <string.h>
+
+#include "compile.h"
+#include "reader.h"
+#include "runtime.h"
+
+/* --------------------------------------------------------------- state ---- */
+
+enum { V_STACK, V_LOCAL, V_CONST };
+
+typedef struct vval {
+    uint8_t kind;
+    uint8_t type;
+    uint32_t slot; /* V_LOCAL: the local's slot; V_STACK: the home slot */
+    uint64_t imm;  /* V_CONST: the value in slot encoding */
+} vval_t;
+
+enum { K_FUNC, K_BLOCK, K_LOOP, K_IF };
+
+typedef struct ctrl {
+    uint8_t kind;
+    bool unreachable;
+    bool has_else;
+    uint8_t single;  /* the result type of a one-value block type */
+    uint32_t height; /* stack entries below the block's params */
+    uint32_t nparams, nresults;
+    const wf__functype_t *type; /* a type-index block type, or NULL */
+    size_t start;               /* K_LOOP: cell index of the loop head */
+    int32_t fixups;             /* forward branches to the end (list head) */
+    int32_t else_fixup;         /* K_IF: the branch to the else arm */
+} ctrl_t;
+
+typedef struct fixup {
+    uint32_t instr; /* the branch instruction's first cell */
+    uint32_t cell;  /* the cell holding its offset */
+    int32_t next;
+} fixup_t;
+
+typedef struct compiler {
+    const wf_allocator_t *alloc;
+    wf_module_t *module;
+    const void *const *handlers;
+    bool oom;
+
+    uint32_t func_index;
+    const wf__func_t *func;
+    uint32_t nlocals; /* params + declared locals: also the first stack slot */
+    uint32_t max_height;
+    uint32_t dead_depth; /* blocks opened inside skipped code */
+    size_t offset;       /* module offset of the instruction being compiled */
+
+    wf__cell_t *cells;
+    size_t ncells, cap_cells;
+    uint32_t *map_pc, *map_offset;
+    size_t nmap, cap_map_pc, cap_map_offset;
+    vval_t *vs;
+    size_t nvs, cap_vs;
+    ctrl_t *cs;
+    size_t ncs, cap_cs;
+    fixup_t *fx;
+    size_t nfx, cap_fx;
+    uint32_t *scratch; /* br_table labels */
+    size_t cap_scratch;
+    int64_t *stubs; /* br_table: stub cell per label depth */
+    size_t cap_stubs;
+
+    /* The last instruction, when it wrote a single value into the home slot
+       of stack position last_pos and nothing has been emitted or joined
+       since. */
+    bool last_valid;
+    uint32_t last_pos;
+    size_t last_instr;
+    uint16_t last_iop;
+} compiler_t;
+
+static bool grow(compiler_t *c, void **ptr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    if (c->oom)
+        return false;
+    size_t ncap = *cap ? *cap * 2 : 64;
+    while (ncap < need)
+        ncap *= 2;
+    void *p = wf__realloc(c->alloc, *ptr, *cap * elem, ncap * elem);
+    if (!p) {
+        c->oom = true;
+        return false;
+    }
+    *ptr = p;
+    *cap = ncap;
+    return true;
+}
+
+#define GROW(c, arr, cap, need) grow((c), (void **)&(arr), &(cap), (need), sizeof *(arr))
+
+static inline uint32_t home(const compiler_t *c, size_t pos)
+{
+    return c->nlocals + (uint32_t)pos;
+}
+
+/* ------------------------------------------------------------ emitting ---- */
+
+static void set_handler(compiler_t *c, size_t at, wf__iop_t iop)
+{
+    if (c->handlers)
+        c->cells[at].h = c->handlers[iop];
+    else
+        c->cells[at].u = (uint64_t)iop;
+}
+
+/* Starts an instruction; returns the index of its first cell. */
+static size_t emit_op(compiler_t *c, wf__iop_t iop)
+{
+    c->last_valid = false;
+    if (!GROW(c, c->cells, c->cap_cells, c->ncells + 1) ||
+        !GROW(c, c->map_pc, c->cap_map_pc, c->nmap + 1) ||
+        !GROW(c, c->map_offset, c->cap_map_offset, c->nmap + 1)) {
+        return 0;
+    }
+    size_t at = c->ncells++;
+    c->cells[at].u = 0;
+    set_handler(c, at, iop);
+    c->map_pc[c->nmap] = (uint32_t)at;
+    c->map_offset[c->nmap] = (uint32_t)c->offset;
+    c->nmap++;
+    return at;
+}
+
+static size_t emit_u(compiler_t *c, uint64_t v)
+{
+    if (!GROW(c, c->cells, c->cap_cells, c->ncells + 1))
+        return 0;
+    c->cells[c->ncells].u = v;
+    return c->ncells++;
+}
+
+static void emit_p(compiler_t *c, const void *p)
+{
+    if (!GROW(c, c->cells, c->cap_cells, c->ncells + 1))
+        return;
+    c->cells[c->ncells++].p = p;
+}
+
+/* Writes a branch offset into an emitted cell (nothing after out of memory). */
+static void set_offset(compiler_t *c, size_t cell, int64_t offset)
+{
+    if (!c->oom)
+        c->cells[cell].i = offset;
+}
+
+static void set_last(compiler_t *c, size_t instr, wf__iop_t iop)
+{
+    c->last_valid = !c->oom;
+    c->last_pos = (uint32_t)(c->nvs - 1);
+    c->last_instr = instr;
+    c->last_iop = (uint16_t)iop;
+}
+
+/* --------------------------------------------------- the virtual stack ---- */
+
+static void push(compiler_t *c, uint8_t kind, uint8_t type, uint32_t slot, uint64_t imm)
+{
+    if (!GROW(c, c->vs, c->cap_vs, c->nvs + 1))
+        return;
+    vval_t *v = &c->vs[c->nvs++];
+    v->kind = kind;
+    v->type = type;
+    v->slot = kind == V_STACK ? home(c, c->nvs - 1) : slot;
+    v->imm = imm;
+    if (c->nvs > c->max_height)
+        c->max_height = (uint32_t)c->nvs;
+}
+
+static void push_stack(compiler_t *c, uint8_t type)
+{
+    push(c, V_STACK, type, 0, 0);
+}
+
+/* Writes a lazy entry into its home slot. */
+static void materialize(compiler_t *c, size_t pos)
+{
+    vval_t *v = &c->vs[pos];
+    if (v->kind == V_LOCAL) {
+        emit_op(c, WF_IOP_COPY);
+        emit_u(c, home(c, pos));
+        emit_u(c, v->slot);
+    } else if (v->kind == V_CONST) {
+        emit_op(c, WF_IOP_CONST);
+        emit_u(c, home(c, pos));
+        emit_u(c, v->imm);
+    } else {
+        return;
+    }
+    v->kind = V_STACK;
+    v->slot = home(c, pos);
+}
+
+static void flush_all(compiler_t *c)
+{
+    for (size_t i = 0; i < c->nvs; i++)
+        materialize(c, i);
+}
+
+/* The slot an operand can be read from (constants get materialized). */
+static uint32_t use_slot(compiler_t *c, size_t pos)
+{
+    vval_t *v = &c->vs[pos];
+    if (v->kind == V_CONST)
+        materialize(c, pos);
+    return v->slot;
+}
+
+/* ------------------------------------------------------------- control ---- */
+
+static const uint8_t *ctrl_params(const ctrl_t *t)
+{
+    return t->type ? WF__PARAMS(t->type) : NULL;
+}
+
+static const uint8_t *ctrl_results(const ctrl_t *t)
+{
+    return t->type ? WF__RESULTS(t->type) : &t->single;
+}
+
+static void add_fixup(compiler_t *c, int32_t *head, size_t instr, size_t cell)
+{
+    if (!GROW(c, c->fx, c->cap_fx, c->nfx + 1))
+        return;
+    fixup_t *f = &c->fx[c->nfx];
+    f->instr = (uint32_t)instr;
+    f->cell = (uint32_t)cell;
+    f->next = *head;
+    *head = (int32_t)c->nfx++;
+}
+
+/* Points every branch on the list at the current end of the code. */
+static void patch_here(compiler_t *c, int32_t head)
+{
+    for (int32_t i = head; i >= 0; i = c->fx[i].next)
+        set_offset(c, c->fx[i].cell, (int64_t)c->ncells - (int64_t)c->fx[i].instr);
+}
+
+static uint32_t label_arity(const ctrl_t *t)
+{
+    return t->kind == K_LOOP ? t->nparams : t->nresults;
+}
+
+/* Whether a branch to t carrying arity values needs moves first. */
+static bool needs_moves(const compiler_t *c, const ctrl_t *t, uint32_t arity)
+{
+    if (t->kind == K_FUNC)
+        return true;
+    for (uint32_t i = 0; i < arity; i++) {
+        size_t pos = c->nvs - arity + i;
+        if (c->vs[pos].kind != V_STACK || pos != t->height + i)
+            return true;
+    }
+    return false;
+}
+
+/*
+** Moves the top arity values into the label's slots. Destinations are never
+** above their sources (a label's height is at most the current one), so
+** copying in ascending order is safe.
+*/
+static void emit_moves(compiler_t *c, const ctrl_t *t, uint32_t arity)
+{
+    for (uint32_t i = 0; i < arity; i++) {
+        size_t pos = c->nvs - arity + i;
+        const vval_t *v = &c->vs[pos];
+        uint32_t dst = home(c, t->height + i);
+        if (v->kind == V_CONST) {
+            emit_op(c, WF_IOP_CONST);
+            emit_u(c, dst);
+            emit_u(c, v->imm);
+        } else if (v->slot != dst) {
+            emit_op(c, WF_IOP_COPY);
+            emit_u(c, dst);
+            emit_u(c, v->slot);
+        }
+    }
+}
+
+/* Returns from the function with the top values as results. */
+static void emit_return(compiler_t *c)
+{
+    uint32_t n = c->func->type->result_count;
+    if (n == 1) {
+        const vval_t *v = &c->vs[c->nvs - 1];
+        if (v->kind == V_CONST) {
+            emit_op(c, WF_IOP_CONST);
+            emit_u(c, 0);
+            emit_u(c, v->imm);
+        } else if (v->slot != 0) {
+            emit_op(c, WF_IOP_COPY);
+            emit_u(c, 0);
+            emit_u(c, v->slot);
+        }
+    } else {
+        for (uint32_t i = 0; i < n; i++)
+            materialize(c, c->nvs - n + i);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t src = home(c, c->nvs - n + i);
+            if (src != i) {
+                emit_op(c, WF_IOP_COPY);
+                emit_u(c, i);
+                emit_u(c, src);
+            }
+        }
+    }
+    emit_op(c, WF_IOP_RETURN);
+}
+
+/* An unconditional jump to label t (values already moved). */
+static void emit_jump(compiler_t *c, ctrl_t *t)
+{
+    if (t->kind == K_FUNC) {
+        emit_return(c);
+    } else if (t->kind == K_LOOP) {
+        size_t at = emit_op(c, WF_IOP_BR_BACK);
+        size_t cell = emit_u(c, 0);
+        set_offset(c, cell, (int64_t)t->start - (int64_t)at);
+    } else {
+        size_t at = emit_op(c, WF_IOP_BR);
+        size_t cell = emit_u(c, 0);
+        add_fixup(c, &t->fixups, at, cell);
+    }
+}
+
+static void mark_unreachable(compiler_t *c)
+{
+    ctrl_t *t = &c->cs[c->ncs - 1];
+    t->unreachable = true;
+    c->nvs = t->height;
+    c->last_valid = false;
+}
+
+static wf_err_t push_ctrl(compiler_t *c, uint8_t kind, const wf__instr_t *in, wf_error_info_t *err)
+{
+    ctrl_t t;
+    memset(&t, 0, sizeof t);
+    t.kind = kind;
+    t.fixups = -1;
+    t.else_fixup = -1;
+    if (in->imm.block.kind == WF__BLOCK_VALUE) {
+        t.nresults = 1;
+        t.single = in->imm.block.valtype;
+        if (t.single == WF_V128)
+            return wf__error(err, WF_ERR_UNSUPPORTED, in->offset, "v128 values are not supported");
+    } else if (in->imm.block.kind == WF__BLOCK_TYPEIDX) {
+        if (in->imm.block.type_index >= c->module->type_count)
+            return wf__error(err, WF_ERR_INVALID, in->offset, "unknown type");
+        t.type = &c->module->types[in->imm.block.type_index];
+        t.nparams = t.type->param_count;
+        t.nresults = t.type->result_count;
+        for (uint32_t i = 0; i < t.nparams + t.nresults; i++)
+            if (t.type->types[i] == WF_V128)
+                return wf__error(err, WF_ERR_UNSUPPORTED, in->offset,
+                                 "v128 values are not supported");
+    }
+    if (t.nparams > c->nvs)
+        return wf__error(err, WF_ERR_INVALID, in->offset, "type mismatch");
+    t.height = (uint32_t)(c->nvs - t.nparams);
+    t.start = c->ncells;
+    if (!GROW(c, c->cs, c->cap_cs, c->ncs + 1))
+        return WF_ERR_NOMEM;
+    c->cs[c->ncs++] = t;
+    c->last_valid = false;
+    return WF_OK;
+}
+
+/* Resets the virtual stack to the block's height plus types in home slots. */
+static void reset_stack(compiler_t *c, const ctrl_t *t, uint32_t n, const uint8_t *types)
+{
+    c->nvs = t->height;
+    for (uint32_t i = 0; i < n; i++)
+        push_stack(c, types ? types[i] : 0);
+}
+
+/* ------------------------------------------------ compare-and-branch ---- */
+
+static bool is_fusable_compare(uint16_t iop, wf__iop_t *branch, wf__iop_t *inverse)
+{
+    static const struct {
+        uint16_t cmp;
+        uint16_t br, inv;
+    } table[] = {
+#define FUSE(n, inv_n)                                                                             \
+    {WF_IOP_I32_##n, WF_IOP_BR_I32_##n, WF_IOP_BR_I32_##inv_n},                                    \
+        {WF_IOP_I32_##n##_I, WF_IOP_BR_I32_##n##_I, WF_IOP_BR_I32_##inv_n##_I},
+        FUSE(EQ, NE) FUSE(NE, EQ) FUSE(LT_S, GE_S) FUSE(LT_U, GE_U) FUSE(GT_S, LE_S)
+            FUSE(GT_U, LE_U) FUSE(LE_S, GT_S) FUSE(LE_U, GT_U) FUSE(GE_S, LT_S) FUSE(GE_U, LT_U)
+#undef FUSE
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        if (table[i].cmp == iop) {
+            *branch = (wf__iop_t)table[i].br;
+            *inverse = (wf__iop_t)table[i].inv;
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+** If the condition on top of the stack was just computed by a fusable
+** instruction, turns that instruction into a conditional branch (taken when
+** the condition holds, or when it fails if negate) and pops the condition.
+** Returns the cell holding the branch offset, or 0 when it could not fuse.
+** The caller must have checked that nothing needs emitting before the branch.
+*/
+static size_t try_fuse(compiler_t *c, bool negate)
+{
+    if (!c->last_valid || c->last_pos != c->nvs - 1 || c->vs[c->nvs - 1].kind != V_STACK)
+        return 0;
+    size_t at = c->last_instr;
+    wf__iop_t br, inv;
+    if (c->last_iop == WF_IOP_I32_EQZ) {
+        /* [eqz d a] → [br_unless a off] (or br_if when negated) */
+        set_handler(c, at, negate ? WF_IOP_BR_IF : WF_IOP_BR_UNLESS);
+        c->cells[at + 1] = c->cells[at + 2];
+    } else if (is_fusable_compare(c->last_iop, &br, &inv)) {
+        /* [cmp d a b] → [br_cmp a b off] */
+        set_handler(c, at, negate ? inv : br);
+        c->cells[at + 1] = c->cells[at + 2];
+        c->cells[at + 2] = c->cells[at + 3];
+    } else {
+        return 0;
+    }
+    c->nvs--;
+    c->last_valid = false;
+    return c->ncells - 1;
+}
+
+/* ------------------------------------------------------- instructions ---- */
+
+static wf_err_t compile_branch_if(compiler_t *c, uint32_t depth)
+{
+    ctrl_t *t = &c->cs[c->ncs - 1 - depth];
+    uint32_t arity = label_arity(t);
+    /* Could it fuse? The stack under the condition must need no moves. */
+    if (c->last_valid && c->last_pos == c->nvs - 1) {
+        c->nvs--;
+        bool moves = needs_moves(c, t, arity);
+        c->nvs++;
+        if (!moves) {
+            size_t instr = c->last_instr;
+            size_t cell = try_fuse(c, false);
+            if (cell) {
+                if (t->kind == K_LOOP)
+                    set_offset(c, cell, (int64_t)t->start - (int64_t)instr);
+                else
+                    add_fixup(c, &t->fixups, instr, cell);
+                return WF_OK;
+            }
+        }
+    }
+    uint32_t cond = use_slot(c, c->nvs - 1);
+    c->nvs--;
+    if (!needs_moves(c, t, arity)) {
+        size_t at = emit_op(c, t->kind == K_LOOP ? WF_IOP_BR_IF_BACK : WF_IOP_BR_IF);
+        emit_u(c, cond);
+        size_t cell = emit_u(c, 0);
+        if (t->kind == K_LOOP)
+            set_offset(c, cell, (int64_t)t->start - (int64_t)at);
+        else
+            add_fixup(c, &t->fixups, at, cell);
+        return WF_OK;
+    }
+    size_t at = emit_op(c, WF_IOP_BR_UNLESS);
+    emit_u(c, cond);
+    size_t skip = emit_u(c, 0);
+    if (t->kind != K_FUNC)
+        emit_moves(c, t, arity);
+    emit_jump(c, t);
+    set_offset(c, skip, (int64_t)c->ncells - (int64_t)at);
+    c->last_valid = false;
+    return WF_OK;
+}
+
+static wf_err_t compile_br_table(compiler_t *c, const wf__instr_t *in, wf_error_info_t *err)
+{
+    uint32_t n = in->imm.br_table.count;
+    if (!GROW(c, c->scratch, c->cap_scratch, (size_t)n + 1) ||
+        !GROW(c, c->stubs, c->cap_stubs, c->ncs))
+        return WF_ERR_NOMEM;
+    wf__reader_t r = {c->module->bytes, in->imm.br_table.targets,
+                      c->module->bytes + c->func->body_end};
+    for (uint32_t i = 0; i < n; i++) {
+        wf_err_t rc = wf__read_u32(&r, &c->scratch[i], err);
+        if (rc != WF_OK)
+            return rc;
+    }
+    c->scratch[n] = in->imm.br_table.default_label;
+    for (uint32_t i = 0; i <= n; i++)
+        if (c->scratch[i] >= c->ncs)
+            return wf__error(err, WF_ERR_INVALID, in->offset, "unknown label");
+
+    uint32_t index = use_slot(c, c->nvs - 1);
+    c->nvs--;
+    size_t at = emit_op(c, WF_IOP_BR_TABLE);
+    emit_u(c, index);
+    emit_u(c, n);
+    size_t table = c->ncells;
+    for (uint32_t i = 0; i <= n; i++)
+        emit_u(c, 0);
+    if (c->oom)
+        return WF_ERR_NOMEM;
+    for (size_t d = 0; d < c->ncs; d++)
+        c->stubs[d] = -1;
+    /* Direct entries for plain forward branches, stubs for the rest. */
+    for (uint32_t i = 0; i <= n; i++) {
+        uint32_t depth = c->scratch[i];
+        ctrl_t *t = &c->cs[c->ncs - 1 - depth];
+        uint32_t arity = label_arity(t);
+        if (t->kind != K_LOOP && !needs_moves(c, t, arity)) {
+            add_fixup(c, &t->fixups, at, table + i);
+            continue;
+        }
+        if (c->stubs[depth] < 0) {
+            c->stubs[depth] = (int64_t)c->ncells;
+            if (t->kind != K_FUNC)
+                emit_moves(c, t, arity);
+            emit_jump(c, t);
+            if (c->oom)
+                return WF_ERR_NOMEM;
+        }
+        c->cells[table + i].i = c->stubs[depth] - (int64_t)at;
+    }
+    mark_unreachable(c);
+    return WF_OK;
+}
+
+static bool types_have_v128(const uint8_t *types, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (types[i] == WF_V128)
+            return true;
+    return false;
+}
+
+static wf_err_t compile_call(compiler_t *c, const wf__instr_t *in, bool indirect,
+                             wf_error_info_t *err)
+{
+    const wf__functype_t *ft;
+    uint32_t index_slot = 0;
+    if (indirect) {
+        if (in->imm.call_indirect.type_index >= c->module->type_count)
+            return wf__error(err, WF_ERR_INVALID, in->offset, "unknown type");
+        ft = &c->module->types[in->imm.call_indirect.type_index];
+        index_slot = use_slot(c, c->nvs - 1);
+        c->nvs--;
+    } else {
+        if (in->imm.index >= c->module->func_count)
+            return wf__error(err, WF_ERR_INVALID, in->offset, "unknown function");
+        ft = c->module->funcs[in->imm.index].type;
+    }
+    if (types_have_v128(ft->types, ft->param_count + ft->result_count))
+        return wf__error(err, WF_ERR_UNSUPPORTED, in->offset, "v128 values are not supported");
+    if (ft->param_count > c->nvs)
+        return wf__error(err, WF_ERR_INVALID, in->offset, "type mismatch");
+    size_t base = c->nvs - ft->param_count;
+    for (size_t i = base; i < c->nvs; i++)
+        materialize(c, i);
+    if (indirect) {
+        emit_op(c, WF_IOP_CALL_INDIRECT);
+        emit_u(c, home(c, base));
+        emit_u(c, index_slot);
+        emit_p(c, ft);
+        emit_u(c, in->imm.call_indirect.table);
+    } else if (in->imm.index < c->module->import_func_count) {
+        emit_op(c, WF_IOP_CALL_IMPORT);
+        emit_u(c, home(c, base));
+        emit_u(c, in->imm.index);
+    } else {
+        emit_op(c, WF_IOP_CALL);
+        emit_u(c, home(c, base));
+        emit_p(c, &c->module->funcs[in->imm.index]);
+    }
+    c->nvs = base;
+    for (uint32_t i = 0; i < ft->result_count; i++)
+        push_stack(c, WF__RESULTS(ft)[i]);
+    /* Host functions write max(params, results) slots at base. */
+    if (base + ft->param_count > c->max_height)
+        c->max_height = (uint32_t)(base + ft->param_count);
+    return WF_OK;
+}
+
+static void compile_local_set(compiler_t *c, uint32_t local, bool tee)
+{
+    size_t pos = c->nvs - 1;
+    vval_t *v = &c->vs[pos];
+    if (v->kind == V_LOCAL && v->slot == local) {
+        if (!tee)
+            c->nvs--;
+        return;
+    }
+    /* Entries still reading the old value of the local get it first. */
+    bool hazard = false;
+    for (size_t i = 0; i < pos; i++) {
+        if (c->vs[i].kind == V_LOCAL && c->vs[i].slot == local) {
+            materialize(c, i);
+            hazard = true;
+        }
+    }
+    v = &c->vs[pos];
+    bool constant = v->kind == V_CONST;
+    if (!hazard && v->kind == V_STACK && c->last_valid && c->last_pos == pos) {
+        /* Retarget: every single-result instruction has d as operand 1. */
+        if (!c->oom)
+            c->cells[c->last_instr + 1].u = local;
+    } else if (constant) {
+        emit_op(c, WF_IOP_CONST);
+        emit_u(c, local);
+        emit_u(c, v->imm);
+    } else {
+        emit_op(c, WF_IOP_COPY);
+        emit_u(c, local);
+        emit_u(c, v->slot);
+    }
+    c->last_valid = false;
+    if (!tee) {
+        c->nvs--;
+    } else if (!constant) {
+        v->kind = V_LOCAL;
+        v->slot = local;
+    }
+}
+
+/* Emits d = op(a) or d = op(a, b) for the numeric instruction list. */
+static void compile_unary(compiler_t *c, wf__iop_t iop, uint8_t result)
+{
+    uint32_t a = use_slot(c, c->nvs - 1);
+    c->nvs--;
+    size_t at = emit_op(c, iop);
+    emit_u(c, home(c, c->nvs));
+    emit_u(c, a);
+    push_stack(c, result);
+    set_last(c, at, iop);
+}
+
+static void compile_binary(compiler_t *c, wf__iop_t iop, bool has_imm, uint8_t result)
+{
+    const vval_t *vb = &c->vs[c->nvs - 1];
+    size_t at;
+    if (has_imm && vb->kind == V_CONST) {
+        uint64_t imm = vb->imm;
+        uint32_t a = use_slot(c, c->nvs - 2);
+        c->nvs -= 2;
+        iop = (wf__iop_t)(iop + 1); /* NAME_I follows NAME */
+        at = emit_op(c, iop);
+        emit_u(c, home(c, c->nvs));
+        emit_u(c, a);
+        emit_u(c, imm);
+    } else {
+        uint32_t a = use_slot(c, c->nvs - 2);
+        uint32_t b = use_slot(c, c->nvs - 1);
+        c->nvs -= 2;
+        at = emit_op(c, iop);
+        emit_u(c, home(c, c->nvs));
+        emit_u(c, a);
+        emit_u(c, b);
+    }
+    push_stack(c, result);
+    set_last(c, at, iop);
+}
+
+static void compile_load(compiler_t *c, wf__iop_t iop, const wf__instr_t *in, uint8_t result)
+{
+    uint32_t a = use_slot(c, c->nvs - 1);
+    c->nvs--;
+    size_t at = emit_op(c, iop);
+    emit_u(c, home(c, c->nvs));
+    emit_u(c, a);
+    emit_u(c, in->imm.memarg.offset);
+    push_stack(c, result);
+    set_last(c, at, iop);
+}
+
+static void compile_store(compiler_t *c, wf__iop_t iop, const wf__instr_t *in)
+{
+    uint32_t v = use_slot(c, c->nvs - 1);
+    uint32_t a = use_slot(c, c->nvs - 2);
+    c->nvs -= 2;
+    emit_op(c, iop);
+    emit_u(c, a);
+    emit_u(c, v);
+    emit_u(c, in->imm.memarg.offset);
+}
+
+/* Pops n operands into slots[0..n) (bottom first). */
+static void pop_slots(compiler_t *c, uint32_t n, uint32_t *slots)
+{
+    for (uint32_t i = 0; i < n; i++)
+        slots[i] = use_slot(c, c->nvs - n + i);
+    c->nvs -= n;
+}
+
+/* Emits op with the popped operands then the given immediates. */
+static void emit_with(compiler_t *c, wf__iop_t iop, bool dest, uint32_t npop, uint32_t nimm,
+                      const uint64_t *imms, uint8_t result)
+{
+    uint32_t slots[3];
+    pop_slots(c, npop, slots);
+    size_t at = emit_op(c, iop);
+    if (dest)
+        emit_u(c, home(c, c->nvs));
+    for (uint32_t i = 0; i < npop; i++)
+        emit_u(c, slots[i]);
+    for (uint32_t i = 0; i < nimm; i++)
+        emit_u(c, imms[i]);
+    if (dest) {
+        push_stack(c, result);
+        set_last(c, at, iop);
+    }
+}
+
+static wf_err_t compile_end(compiler_t *c)
+{
+    ctrl_t *t = &c->cs[c->ncs - 1];
+    if (t->kind == K_FUNC) {
+        if (!t->unreachable)
+            emit_return(c);
+        c->ncs--;
+        return WF_OK;
+    }
+    if (!t->unreachable)
+        for (uint32_t i = 0; i < t->nresults; i++)
+            materialize(c, t->height + i);
+    if (t->kind == K_IF && !t->has_else)
+        patch_here(c, t->else_fixup);
+    patch_here(c, t->fixups);
+    ctrl_t done = *t;
+    c->ncs--;
+    reset_stack(c, &done, done.nresults, ctrl_results(&done));
+    c->last_valid = false;
+    return WF_OK;
+}
+
+static wf_err_t compile_else(compiler_t *c)
+{
+    ctrl_t *t = &c->cs[c->ncs - 1];
+    if (!t->unreachable) {
+        for (uint32_t i = 0; i < t->nresults; i++)
+            materialize(c, t->height + i);
+        size_t at = emit_op(c, WF_IOP_BR);
+        size_t cell = emit_u(c, 0);
+        add_fixup(c, &t->fixups, at, cell);
+    }
+    t = &c->cs[c->ncs - 1];
+    patch_here(c, t->else_fixup);
+    t->else_fixup = -1;
+    t->has_else = true;
+    t->unreachable = false;
+    reset_stack(c, t, t->nparams, ctrl_params(t));
+    c->last_valid = false;
+    return WF_OK;
+}
+
+static wf_err_t compile_if(compiler_t *c, const wf__instr_t *in, wf_error_info_t *err)
+{
+    /* Fuse when the stack under the condition is all in home slots. */
+    bool clean = true;
+    for (size_t i = 0; i + 1 < c->nvs; i++)
+        if (c->vs[i].kind != V_STACK)
+            clean = false;
+    size_t cell = clean ? try_fuse(c, true) : 0;
+    size_t instr = c->last_instr;
+    if (!cell) {
+        uint32_t cond = use_slot(c, c->nvs - 1);
+        c->nvs--;
+        flush_all(c);
+        instr = emit_op(c, WF_IOP_BR_UNLESS);
+        emit_u(c, cond);
+        cell = emit_u(c, 0);
+    }
+    wf_err_t rc = push_ctrl(c, K_IF, in, err);
+    if (rc != WF_OK)
+        return rc;
+    ctrl_t *t = &c->cs[c->ncs - 1];
+    add_fixup(c, &t->else_fixup, instr, cell);
+    return WF_OK;
+}
+
+static wf__iop_t numeric_iop(uint16_t op, int *category)
+{
+    switch (op) {
+#define NUM_UN(name)                                                                               \
+    *category = 1;                                                                                 \
+    return WF_IOP_##name;
+#define NUM_UNT(name)                                                                              \
+    *category = 1;                                                                                 \
+    return WF_IOP_##name;
+#define NUM_BIN(name)                                                                              \
+    *category = 2;                                                                                 \
+    return WF_IOP_##name;
+#define NUM_BINT(name)                                                                             \
+    *category = 3;                                                                                 \
+    return WF_IOP_##name;
+#define NUM_LOAD(name)                                                                             \
+    *category = 4;                                                                                 \
+    return WF_IOP_##name;
+#define NUM_STORE(name)                                                                            \
+    *category = 5;                                                                                 \
+    return WF_IOP_##name;
+#define NUM_SPECIAL(name)
+#define NUM_CASE_UN(name)                                                                          \
+    case WF_OP_##name:                                                                             \
+        NUM_UN(name)
+#define NUM_CASE_UNT(name)                                                                         \
+    case WF_OP_##name:                                                                             \
+        NUM_UNT(name)
+#define NUM_CASE_BIN(name)                                                                         \
+    case WF_OP_##name:                                                                             \
+        NUM_BIN(name)
+#define NUM_CASE_BINT(name)                                                                        \
+    case WF_OP_##name:                                                                             \
+        NUM_BINT(name)
+#define NUM_CASE_LOAD(name)                                                                        \
+    case WF_OP_##name:                                                                             \
+        NUM_LOAD(name)
+#define NUM_CASE_STORE(name)                                                                       \
+    case WF_OP_##name:                                                                             \
+        NUM_STORE(name)
+#define NUM_CASE_SPECIAL(name)
+#define NUM_CASE(name, cat, cells, ...) NUM_CASE_##cat(name)
+        WF__IOPS(NUM_CASE)
+#undef NUM_CASE
+    case WF_OP_F32_LOAD:
+        *category = 4;
+        return WF_IOP_I32_LOAD;
+    case WF_OP_F64_LOAD:
+        *category = 4;
+        return WF_IOP_I64_LOAD;
+    case WF_OP_F32_STORE:
+        *category = 5;
+        return WF_IOP_I32_STORE;
+    case WF_OP_F64_STORE:
+        *category = 5;
+        return WF_IOP_I64_STORE;
+    case WF_OP_I64_STORE8:
+        *category = 5;
+        return WF_IOP_I32_STORE8;
+    case WF_OP_I64_STORE16:
+        *category = 5;
+        return WF_IOP_I32_STORE16;
+    default:
+        *category = 0;
+        return WF_IOP_COUNT_;
+    }
+}
+
+static wf_err_t compile_instr(compiler_t *c, const wf__instr_t *in, wf_error_info_t *err)
+{
+    ctrl_t *top = &c->cs[c->ncs - 1];
+    uint16_t op = in->op;
+    if (top->unreachable) {
+        switch (op) {
+        case WF_OP_BLOCK:
+        case WF_OP_LOOP:
+        case WF_OP_IF:
+            c->dead_depth++;
+            return WF_OK;
+        case WF_OP_ELSE:
+            if (c->dead_depth)
+                return WF_OK;
+            break;
+        case WF_OP_END:
+            if (c->dead_depth) {
+                c->dead_depth--;
+                return WF_OK;
+            }
+            break;
+        default:
+            return WF_OK;
+        }
+    }
+    if (op < WF_OP_COUNT_ && wf__op_info[op].prefix == 0xFE)
+        return wf__error(err, WF_ERR_UNSUPPORTED, in->offset,
+                         "atomic instructions are not supported yet");
+
+    /* Operand counts: the validator checked them; stay safe regardless. */
+    const wf__op_info_t *info = op < WF_OP_COUNT_ ? &wf__op_info[op] : NULL;
+    int category;
+    wf__iop_t iop = numeric_iop(op, &category);
+    if (category) {
+        uint32_t need = category == 1 || category == 4 ? 1 : 2;
+        if (c->nvs < need)
+            return wf__error(err, WF_ERR_INVALID, in->offset, "type mismatch");
+        switch (category) {
+        case 1:
+            compile_unary(c, iop, info->result);
+            break;
+        case 2:
+            compile_binary(c, iop, true, info->result);
+            break;
+        case 3:
+            compile_binary(c, iop, false, info->result);
+            break;
+        case 4:
+            compile_load(c, iop, in, info->result);
+            break;
+        default:
+            compile_store(c, iop, in);
+            break;
+        }
+        return WF_OK;
+    }
+
+    uint64_t imm[3];
+    switch (op) {
+    case WF_OP_UNREACHABLE:
+        emit_op(c, WF_IOP_UNREACHABLE);
+        mark_unreachable(c);
+        return WF_OK;
+    case WF_OP_NOP:
+        return WF_OK;
+    case WF_OP_BLOCK:
+        flush_all(c);
+        return push_ctrl(c, K_BLOCK, in, err);
+    case WF_OP_LOOP:
+        flush_all(c);
+        return push_ctrl(c, K_LOOP, in, err);
+    case WF_OP_IF:
+        if (c->nvs < 1)
+            break;
+        return compile_if(c, in, err);
+    case WF_OP_ELSE:
+        if (top->kind != K_IF || top->has_else)
+            break;
+        return compile_else(c);
+    case WF_OP_END:
+        return compile_end(c);
+    case WF_OP_BR: {
+        if (in->imm.index >= c->ncs)
+            break;
+        ctrl_t *t = &c->cs[c->ncs - 1 - in->imm.index];
+        uint32_t arity = label_arity(t);
+        if (arity > c->nvs)
+            break;
+        if (t->kind != K_FUNC && needs_moves(c, t, arity))
+            emit_moves(c, t, arity);
+        emit_jump(c, t);
+        mark_unreachable(c);
+        return WF_OK;
+    }
+    case WF_OP_BR_IF:
+        if (in->imm.index >= c->ncs || c->nvs < 1 ||
+            label_arity(&c->cs[c->ncs - 1 - in->imm.index]) > c->nvs - 1)
+            break;
+        return compile_branch_if(c, in->imm.index);
+    case WF_OP_BR_TABLE:
+        if (c->nvs < 1)
+            break;
+        return compile_br_table(c, in, err);
+    case WF_OP_RETURN:
+        if (c->func->type->result_count > c->nvs)
+            break;
+        emit_return(c);
+        mark_unreachable(c);
+        return WF_OK;
+    case WF_OP_CALL:
+        return compile_call(c, in, false, err);
+    case WF_OP_CALL_INDIRECT:
+        if (c->nvs < 1)
+            break;
+        return compile_call(c, in, true, err);
+    case WF_OP_DROP:
+        if (c->nvs < 1)
+            break;
+        c->nvs--;
+        c->last_valid = false;
+        return WF_OK;
+    case WF_OP_SELECT:
+    case WF_OP_SELECT_T: {
+        if (c->nvs < 3)
+            break;
+        uint8_t type = c->vs[c->nvs - 3].type;
+        emit_with(c, WF_IOP_SELECT, true, 3, 0, NULL, type);
+        return WF_OK;
+    }
+    case WF_OP_LOCAL_GET:
+        if (in->imm.index >= c->nlocals)
+            break;
+        push(c, V_LOCAL, 0, in->imm.index, 0);
+        return WF_OK;
+    case WF_OP_LOCAL_SET:
+    case WF_OP_LOCAL_TEE:
+        if (in->imm.index >= c->nlocals || c->nvs < 1)
+            break;
+        compile_local_set(c, in->imm.index, op == WF_OP_LOCAL_TEE);
+        return WF_OK;
+    case WF_OP_GLOBAL_GET:
+        imm[0] = in->imm.index;
+        emit_with(c, WF_IOP_GLOBAL_GET, true, 0, 1, imm, 0);
+        return WF_OK;
+    case WF_OP_GLOBAL_SET:
+        if (c->nvs < 1)
+            break;
+        imm[0] = in->imm.index;
+        {
+            uint32_t s = use_slot(c, c->nvs - 1);
+            c->nvs--;
+            emit_op(c, WF_IOP_GLOBAL_SET);
+            emit_u(c, imm[0]);
+            emit_u(c, s);
+        }
+        return WF_OK;
+    case WF_OP_TABLE_GET:
+        if (c->nvs < 1)
+            break;
+        imm[0] = in->imm.index;
+        emit_with(c, WF_IOP_TABLE_GET, true, 1, 1, imm, 0);
+        return WF_OK;
+    case WF_OP_TABLE_SET: {
+        if (c->nvs < 2)
+            break;
+        uint32_t s[2];
+        pop_slots(c, 2, s);
+        emit_op(c, WF_IOP_TABLE_SET);
+        emit_u(c, in->imm.index);
+        emit_u(c, s[0]);
+        emit_u(c, s[1]);
+        return WF_OK;
+    }
+    case WF_OP_MEMORY_SIZE:
+        emit_with(c, WF_IOP_MEMORY_SIZE, true, 0, 0, NULL, WF_I32);
+        return WF_OK;
+    case WF_OP_MEMORY_GROW:
+        if (c->nvs < 1)
+            break;
+        emit_with(c, WF_IOP_MEMORY_GROW, true, 1, 0, NULL, WF_I32);
+        return WF_OK;
+    case WF_OP_I32_CONST:
+        push(c, V_CONST, WF_I32, 0, (uint64_t)(uint32_t)in->imm.i32);
+        return WF_OK;
+    case WF_OP_I64_CONST:
+        push(c, V_CONST, WF_I64, 0, (uint64_t)in->imm.i64);
+        return WF_OK;
+    case WF_OP_F32_CONST:
+        push(c, V_CONST, WF_F32, 0, in->imm.f32_bits);
+        return WF_OK;
+    case WF_OP_F64_CONST:
+        push(c, V_CONST, WF_F64, 0, in->imm.f64_bits);
+        return WF_OK;
+    case WF_OP_I32_WRAP_I64:
+    case WF_OP_I32_REINTERPRET_F32:
+    case WF_OP_I64_REINTERPRET_F64:
+    case WF_OP_F32_REINTERPRET_I32:
+    case WF_OP_F64_REINTERPRET_I64:
+        /* Same bits in the slot (an i32 reads only the low half). */
+        if (c->nvs < 1)
+            break;
+        c->vs[c->nvs - 1].type = info->result;
+        c->last_valid = false;
+        return WF_OK;
+    case WF_OP_REF_NULL:
+        push(c, V_CONST, in->imm.reftype, 0, 0);
+        return WF_OK;
+    case WF_OP_REF_IS_NULL:
+        if (c->nvs < 1)
+            break;
+        emit_with(c, WF_IOP_REF_IS_NULL, true, 1, 0, NULL, WF_I32);
+        return WF_OK;
+    case WF_OP_REF_FUNC:
+        imm[0] = in->imm.index;
+        emit_with(c, WF_IOP_REF_FUNC, true, 0, 1, imm, WF_FUNCREF);
+        return WF_OK;
+    case WF_OP_MEMORY_INIT:
+        if (c->nvs < 3)
+            break;
+        imm[0] = in->imm.pair.a;
+        emit_with(c, WF_IOP_MEMORY_INIT, false, 3, 1, imm, 0);
+        return WF_OK;
+    case WF_OP_DATA_DROP:
+        emit_op(c, WF_IOP_DATA_DROP);
+        emit_u(c, in->imm.index);
+        return WF_OK;
+    case WF_OP_MEMORY_COPY:
+        if (c->nvs < 3)
+            break;
+        emit_with(c, WF_IOP_MEMORY_COPY, false, 3, 0, NULL, 0);
+        return WF_OK;
+    case WF_OP_MEMORY_FILL:
+        if (c->nvs < 3)
+            break;
+        emit_with(c, WF_IOP_MEMORY_FILL, false, 3, 0, NULL, 0);
+        return WF_OK;
+    case WF_OP_TABLE_INIT:
+        if (c->nvs < 3)
+            break;
+        imm[0] = in->imm.pair.a;
+        imm[1] = in->imm.pair.b;
+        emit_with(c, WF_IOP_TABLE_INIT, false, 3, 2, imm, 0);
+        return WF_OK;
+    case WF_OP_ELEM_DROP:
+        emit_op(c, WF_IOP_ELEM_DROP);
+        emit_u(c, in->imm.index);
+        return WF_OK;
+    case WF_OP_TABLE_COPY:
+        if (c->nvs < 3)
+            break;
+        imm[0] = in->imm.pair.a;
+        imm[1] = in->imm.pair.b;
+        emit_with(c, WF_IOP_TABLE_COPY, false, 3, 2, imm, 0);
+        return WF_OK;
+    case WF_OP_TABLE_GROW:
+        if (c->nvs < 2)
+            break;
+        imm[0] = in->imm.index;
+        emit_with(c, WF_IOP_TABLE_GROW, true, 2, 1, imm, WF_I32);
+        return WF_OK;
+    case WF_OP_TABLE_SIZE:
+        imm[0] = in->imm.index;
+        emit_with(c, WF_IOP_TABLE_SIZE, true, 0, 1, imm, WF_I32);
+        return WF_OK;
+    case WF_OP_TABLE_FILL: {
+        if (c->nvs < 3)
+            break;
+        uint32_t s[3];
+        pop_slots(c, 3, s);
+        emit_op(c, WF_IOP_TABLE_FILL);
+        emit_u(c, in->imm.index);
+        emit_u(c, s[0]);
+        emit_u(c, s[1]);
+        emit_u(c, s[2]);
+        return WF_OK;
+    }
+    default:
+        return wf__error(err, WF_ERR_UNSUPPORTED, in->offset, "instruction %s not supported",
+                         info ? info->name : "?");
+    }
+    return wf__error(err, WF_ERR_INVALID, in->offset, "type mismatch");
+}
+
+/* ----------------------------------------------------------- functions ---- */
+
+static void code_destroy(const wf_allocator_t *alloc, struct wf__code *code)
+{
+    if (!code)
+        return;
+    wf__free(alloc, code->cells, code->cell_count * sizeof *code->cells);
+    wf__free(alloc, code->map_pc, code->map_count * sizeof *code->map_pc);
+    wf__free(alloc, code->map_offset, code->map_count * sizeof *code->map_offset);
+    wf__free(alloc, code, sizeof *code);
+}
+
+/* Copies the emitted code into an exactly sized wf__code. */
+static wf_err_t finish(compiler_t *c, struct wf__code **out)
+{
+    const wf__func_t *f = c->func;
+    struct wf__code *code = wf__calloc(c->alloc, 1, sizeof *code);
+    if (!code)
+        return WF_ERR_NOMEM;
+    code->cells = wf__alloc(c->alloc, c->ncells * sizeof *code->cells);
+    code->map_pc = wf__alloc(c->alloc, c->nmap * sizeof *code->map_pc);
+    code->map_offset = wf__alloc(c->alloc, c->nmap * sizeof *code->map_offset);
+    if (!code->cells || !code->map_pc || !code->map_offset) {
+        code->cell_count = c->ncells;
+        code->map_count = (uint32_t)c->nmap;
+        code_destroy(c->alloc, code);
+        return WF_ERR_NOMEM;
+    }
+    memcpy(code->cells, c->cells, c->ncells * sizeof *code->cells);
+    memcpy(code->map_pc, c->map_pc, c->nmap * sizeof *code->map_pc);
+    memcpy(code->map_offset, c->map_offset, c->nmap * sizeof *code->map_offset);
+    code->cell_count = c->ncells;
+    code->map_count = (uint32_t)c->nmap;
+    code->func_index = c->func_index;
+    code->param_slots = f->type->param_count;
+    code->local_slots = c->nlocals;
+    code->result_slots = f->type->result_count;
+    code->frame_slots = c->nlocals + c->max_height + 1;
+    if (code->frame_slots < code->result_slots)
+        code->frame_slots = code->result_slots;
+    *out = code;
+    return WF_OK;
+}
+
+static wf_err_t compile_func(compiler_t *c, uint32_t index, wf_error_info_t *err)
+{
+    wf_module_t *m = c->module;
+    wf__func_t *f = &m->funcs[index];
+    const wf__functype_t *ft = f->type;
+    c->func_index = index;
+    c->func = f;
+    c->ncells = c->nmap = c->nvs = c->ncs = c->nfx = 0;
+    c->max_height = 0;
+    c->dead_depth = 0;
+    c->last_valid = false;
+    c->offset = f->body_offset;
+
+    if (types_have_v128(ft->types, ft->param_count + ft->result_count) ||
+        types_have_v128(f->local_types, f->local_count))
+        return wf__error(err, WF_ERR_UNSUPPORTED, f->body_offset, "v128 values are not supported");
+    if ((uint64_t)ft->param_count + f->local_count > WF_MAX_LOCALS * 2u)
+        return wf__error(err, WF_ERR_INVALID, f->body_offset, "too many locals");
+    c->nlocals = ft->param_count + f->local_count;
+
+    ctrl_t fn;
+    memset(&fn, 0, sizeof fn);
+    fn.kind = K_FUNC;
+    fn.nresults = ft->result_count;
+    fn.type = ft;
+    fn.fixups = -1;
+    fn.else_fixup = -1;
+    /* The function label carries the results; its type has no block params. */
+    if (!GROW(c, c->cs, c->cap_cs, 1))
+        return WF_ERR_NOMEM;
+    c->cs[c->ncs++] = fn;
+
+    if (f->body_end > m->size || f->body_offset > f->body_end)
+        return wf__error(err, WF_ERR_MALFORMED, f->body_offset, "unexpected end");
+    wf__reader_t r = {m->bytes, m->bytes + f->body_offset, m->bytes + f->body_end};
+    while (c->ncs > 0) {
+        if (r.p >= r.end)
+            return wf__error(err, WF_ERR_MALFORMED, wf__reader_offset(&r), "unexpected end");
+        wf__instr_t in;
+        wf_err_t rc = wf__read_instr(&r, &in, err);
+        if (rc != WF_OK)
+            return rc;
+        c->offset = in.offset;
+        rc = compile_instr(c, &in, err);
+        if (rc == WF_ERR_NOMEM || c->oom)
+            return wf__error(err, WF_ERR_NOMEM, in.offset, "out of memory");
+        if (rc != WF_OK)
+            return rc;
+    }
+    wf_err_t rc = finish(c, &f->code);
+    if (rc != WF_OK)
+        return wf__error(err, rc, f->body_offset, "out of memory");
+    return WF_OK;
+}
 
 wf_err_t wf__compile(wf_module_t *module, wf_error_info_t *err)
 {
-    (void)module;
-    return wf__error(err, WF_ERR_UNSUPPORTED, 0, "compiler not written yet");
+    compiler_t c;
+    memset(&c, 0, sizeof c);
+    c.alloc = &module->allocator;
+    c.module = module;
+    c.handlers = wf__interp_handlers();
+    wf_err_t rc = WF_OK;
+    for (uint32_t i = module->import_func_count; i < module->func_count; i++) {
+        rc = compile_func(&c, i, err);
+        if (rc != WF_OK)
+            break;
+    }
+    wf__free(c.alloc, c.cells, c.cap_cells * sizeof *c.cells);
+    wf__free(c.alloc, c.map_pc, c.cap_map_pc * sizeof *c.map_pc);
+    wf__free(c.alloc, c.map_offset, c.cap_map_offset * sizeof *c.map_offset);
+    wf__free(c.alloc, c.vs, c.cap_vs * sizeof *c.vs);
+    wf__free(c.alloc, c.cs, c.cap_cs * sizeof *c.cs);
+    wf__free(c.alloc, c.fx, c.cap_fx * sizeof *c.fx);
+    wf__free(c.alloc, c.scratch, c.cap_scratch * sizeof *c.scratch);
+    wf__free(c.alloc, c.stubs, c.cap_stubs * sizeof *c.stubs);
+    if (rc != WF_OK) {
+        /* Code already compiled is freed by wf__module_clear through
+           wf__code_free; leave it in place. */
+        return rc;
+    }
+    return WF_OK;
 }
 
 void wf__code_free(const wf_allocator_t *allocator, struct wf__code *code)
 {
-    (void)allocator;
-    (void)code;
+    code_destroy(allocator, code);
+}
+
+size_t wf__code_offset(const struct wf__code *code, const wf__cell_t *pc)
+{
+    if (!code || code->map_count == 0)
+        return 0;
+    uint32_t at = (uint32_t)(pc - code->cells);
+    uint32_t lo = 0, hi = code->map_count;
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (code->map_pc[mid] <= at)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return code->map_offset[lo];
 }

@@ -1,0 +1,645 @@
+/*
+** The interpreter: runs compiled code (compile.h, ops.h) on an instance's
+** execution stack. The hot loop and nothing else.
+**
+** Wasm calls never recurse on the C stack: each call saves the caller's
+** state in a frame record on the exec and continues in the same loop. A host
+** function may call back into wasm: wf__interp_call then starts a new run
+** above the live frames (exec->top), on the same exec.
+**
+** Dispatch is computed goto (WF_JUMPTABLE=1: a handler cell holds the label
+** address) or a switch (WF_JUMPTABLE=0: it holds the op number); both come
+** from the one list in ops.h, and each handler is written once.
+*/
+#include <math.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "compile.h"
+#include "numeric.h"
+#include "runtime.h"
+
+#define WF__DEFAULT_STACK_BYTES ((size_t)1 << 20)
+#define WF__DEFAULT_CALL_DEPTH 10000u
+
+typedef struct frame {
+    const wf__cell_t *pc; /* where the caller resumes */
+    uint64_t *fp;
+    const struct wf__code *code;
+    wf_instance_t *inst;
+} frame_t;
+
+struct wf__exec {
+    wf_allocator_t allocator;
+    uint64_t *stack;
+    uint64_t *stack_end;
+    size_t stack_slots;
+    frame_t *frames; /* max_depth + 1 records */
+    uint32_t max_depth;
+    uint32_t depth; /* wasm frames live on this exec */
+    uint64_t *top;  /* first slot above the live frames (for reentry) */
+};
+
+static struct wf__exec *exec_new(wf_instance_t *inst)
+{
+    const wf_allocator_t *alloc = &inst->allocator;
+    struct wf__exec *ex = wf__calloc(alloc, 1, sizeof *ex);
+    if (!ex)
+        return NULL;
+    ex->allocator = *alloc;
+    size_t bytes = inst->limits.stack_bytes ? inst->limits.stack_bytes : WF__DEFAULT_STACK_BYTES;
+    ex->stack_slots = bytes / sizeof(uint64_t);
+    if (ex->stack_slots < 16)
+        ex->stack_slots = 16;
+    ex->max_depth = inst->limits.max_call_depth ? inst->limits.max_call_depth
+                                                : WF__DEFAULT_CALL_DEPTH;
+    ex->stack = wf__alloc(alloc, ex->stack_slots * sizeof *ex->stack);
+    ex->frames = wf__alloc(alloc, ((size_t)ex->max_depth + 1) * sizeof *ex->frames);
+    if (!ex->stack || !ex->frames) {
+        wf__exec_free(alloc, ex);
+        return NULL;
+    }
+    ex->stack_end = ex->stack + ex->stack_slots;
+    ex->top = ex->stack;
+    return ex;
+}
+
+void wf__exec_free(const wf_allocator_t *allocator, struct wf__exec *exec)
+{
+    if (!exec)
+        return;
+    wf__free(allocator, exec->stack, exec->stack_slots * sizeof *exec->stack);
+    wf__free(allocator, exec->frames, ((size_t)exec->max_depth + 1) * sizeof *exec->frames);
+    wf__free(allocator, exec, sizeof *exec);
+}
+
+static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
+{
+    if (a->param_count != b->param_count || a->result_count != b->result_count)
+        return false;
+    size_t n = (size_t)a->param_count + a->result_count;
+    return n == 0 || memcmp(a->types, b->types, n) == 0;
+}
+
+/* ------------------------------------------------------------ the loop ---- */
+
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Slot encodings (runtime.h): reading and writing each value type. */
+#define CT_I32 uint32_t
+#define CT_I64 uint64_t
+#define CT_F32 float
+#define CT_F64 double
+#define RD_I32(x) ((uint32_t)(x))
+#define RD_I64(x) ((uint64_t)(x))
+#define RD_F32(x) wf__f32_from_bits((uint32_t)(x))
+#define RD_F64(x) wf__f64_from_bits((uint64_t)(x))
+#define WR_I32(v) ((uint64_t)(uint32_t)(v))
+#define WR_I64(v) ((uint64_t)(v))
+#define WR_F32(v) ((uint64_t)wf__f32_bits(v))
+#define WR_F64(v) wf__f64_bits(v)
+
+/* Operand k of the current instruction as a frame slot. */
+#define S(k) fp[pc[k].u]
+
+#if WF_JUMPTABLE
+#define CASE(name) L_##name:
+#define DISPATCH() goto *pc->h
+#else
+#define CASE(name) case WF_IOP_##name:
+#define DISPATCH() goto dispatch
+#endif
+#define NEXT(n)       \
+    do {              \
+        pc += (n);    \
+        DISPATCH();   \
+    } while (0)
+
+#define TRAP(kind)                           \
+    do {                                     \
+        trap_code = WF_ERR_TRAP_##kind;      \
+        goto trap;                           \
+    } while (0)
+
+/* Fuel and interrupt: polled on calls and backward branches. */
+#define POLL()                                                                    \
+    do {                                                                          \
+        if (UNLIKELY(atomic_load_explicit(&inst->interrupt, memory_order_relaxed))) \
+            TRAP(INTERRUPTED);                                                    \
+        if (UNLIKELY(inst->fuel)) {                                               \
+            if (inst->fuel <= 1)                                                  \
+                TRAP(FUEL);                                                       \
+            inst->fuel--;                                                         \
+        }                                                                         \
+    } while (0)
+
+#define BRANCH(offset)              \
+    do {                            \
+        int64_t off_ = (offset);    \
+        pc += off_;                 \
+        if (off_ < 0)               \
+            POLL();                 \
+        DISPATCH();                 \
+    } while (0)
+
+/* Memory 0 of the current instance, cached: reloaded after calls and grow. */
+#define RELOAD_MEM()                                                                \
+    do {                                                                            \
+        wf_memory_t *m_ = inst->module->memory_count ? inst->memories[0] : NULL;    \
+        mem_base = m_ ? m_->base : NULL;                                            \
+        mem_size = m_ ? atomic_load_explicit(&m_->size, memory_order_relaxed) : 0;  \
+    } while (0)
+
+/*
+** The one linear-memory access check: the effective address ea (a 64-bit sum
+** of the i32 address and the offset, so it cannot wrap) plus the access width
+** must not pass the current size.
+*/
+#define MEM_CHECK(ea, width)                            \
+    do {                                                \
+        if (UNLIKELY((ea) + (width) > mem_size))        \
+            TRAP(MEMORY_OOB);                           \
+    } while (0)
+
+/* Handler bodies for the generic categories of ops.h. */
+#define H_SPECIAL(name, cells)
+#define H_UN(name, cells, TA, TR, EXPR)     \
+    CASE(name)                              \
+    {                                       \
+        CT_##TA a = RD_##TA(S(2));          \
+        S(1) = WR_##TR(EXPR);               \
+        NEXT(3);                            \
+    }
+#define H_UNT(name, cells, TA, TR, FN)      \
+    CASE(name)                              \
+    {                                       \
+        CT_##TA a = RD_##TA(S(2));          \
+        CT_##TR r;                          \
+        int e = FN(a, &r);                  \
+        if (UNLIKELY(e)) {                  \
+            trap_code = e;                  \
+            goto trap;                      \
+        }                                   \
+        S(1) = WR_##TR(r);                  \
+        NEXT(3);                            \
+    }
+#define H_BIN(name, cells, TA, TB, TR, EXPR) \
+    CASE(name)                               \
+    {                                        \
+        CT_##TA a = RD_##TA(S(2));           \
+        CT_##TB b = RD_##TB(S(3));           \
+        S(1) = WR_##TR(EXPR);                \
+        NEXT(4);                             \
+    }                                        \
+    CASE(name##_I)                           \
+    {                                        \
+        CT_##TA a = RD_##TA(S(2));           \
+        CT_##TB b = RD_##TB(pc[3].u);        \
+        S(1) = WR_##TR(EXPR);                \
+        NEXT(4);                             \
+    }
+#define H_BINT(name, cells, TA, TB, TR, FN) \
+    CASE(name)                              \
+    {                                       \
+        CT_##TA a = RD_##TA(S(2));          \
+        CT_##TB b = RD_##TB(S(3));          \
+        CT_##TR r;                          \
+        int e = FN(a, b, &r);               \
+        if (UNLIKELY(e)) {                  \
+            trap_code = e;                  \
+            goto trap;                      \
+        }                                   \
+        S(1) = WR_##TR(r);                  \
+        NEXT(4);                            \
+    }
+#define H_LOAD(name, cells, MT, CONV)                    \
+    CASE(name)                                           \
+    {                                                    \
+        uint64_t ea = (uint64_t)(uint32_t)S(2) + pc[3].u; \
+        MT v;                                            \
+        MEM_CHECK(ea, sizeof v);                         \
+        memcpy(&v, mem_base + ea, sizeof v);             \
+        S(1) = CONV(v);                                  \
+        NEXT(4);                                         \
+    }
+#define H_STORE(name, cells, MT)                         \
+    CASE(name)                                           \
+    {                                                    \
+        uint64_t ea = (uint64_t)(uint32_t)S(1) + pc[3].u; \
+        MT v = (MT)S(2);                                 \
+        MEM_CHECK(ea, sizeof v);                         \
+        memcpy(mem_base + ea, &v, sizeof v);             \
+        NEXT(4);                                         \
+    }
+#define H(name, cat, ...) H_##cat(name, __VA_ARGS__)
+
+#define FUSED(name, EXPR)                     \
+    CASE(BR_I32_##name)                       \
+    {                                         \
+        uint32_t a = (uint32_t)S(1);          \
+        uint32_t b = (uint32_t)S(2);          \
+        if (EXPR)                             \
+            BRANCH(pc[3].i);                  \
+        NEXT(4);                              \
+    }                                         \
+    CASE(BR_I32_##name##_I)                   \
+    {                                         \
+        uint32_t a = (uint32_t)S(1);          \
+        uint32_t b = (uint32_t)pc[2].u;       \
+        if (EXPR)                             \
+            BRANCH(pc[3].i);                  \
+        NEXT(4);                              \
+    }
+
+#if WF_JUMPTABLE
+#define LBL_SPECIAL(name) &&L_##name,
+#define LBL_UN(name) &&L_##name,
+#define LBL_UNT(name) &&L_##name,
+#define LBL_BIN(name) &&L_##name, &&L_##name##_I,
+#define LBL_BINT(name) &&L_##name,
+#define LBL_LOAD(name) &&L_##name,
+#define LBL_STORE(name) &&L_##name,
+#define LBL(name, cat, cells, ...) LBL_##cat(name)
+#endif
+
+/*
+** Runs code from its first instruction with frame fp until the frame that
+** was current on entry returns. ex->depth already counts the entry frame.
+** Returns WF_OK or an error with err filled. With handlers_out (computed goto
+** only) it just hands out the label table.
+*/
+static wf_err_t run(struct wf__exec *ex, wf_instance_t *inst, const struct wf__code *code,
+                    uint64_t *fp, wf_error_info_t *err, const void *const **handlers_out)
+{
+#if WF_JUMPTABLE
+    static const void *const labels[WF_IOP_COUNT_] = {WF__IOPS(LBL)};
+    if (handlers_out) {
+        *handlers_out = labels;
+        return WF_OK;
+    }
+#else
+    (void)handlers_out;
+#endif
+    const wf__cell_t *pc = code->cells;
+    const uint32_t entry_depth = ex->depth;
+    uint8_t *mem_base;
+    uint64_t mem_size;
+    int trap_code = 0;
+    wf_err_t rc;
+    /* State handed to call_func. */
+    wf_func_t *callee = NULL;
+    uint64_t *nfp = NULL;
+    const wf__cell_t *ret_pc = NULL;
+
+    RELOAD_MEM();
+#if WF_JUMPTABLE
+    DISPATCH();
+#else
+dispatch:
+    switch ((wf__iop_t)pc->u) {
+#endif
+
+    WF__IOPS(H)
+
+    /* ------------------------------------------------------ control ---- */
+    CASE(UNREACHABLE) { TRAP(UNREACHABLE); }
+    CASE(BR) { pc += pc[1].i; DISPATCH(); }
+    CASE(BR_BACK)
+    {
+        pc += pc[1].i;
+        POLL();
+        DISPATCH();
+    }
+    CASE(BR_IF)
+    {
+        if ((uint32_t)S(1))
+            BRANCH(pc[2].i);
+        NEXT(3);
+    }
+    CASE(BR_IF_BACK)
+    {
+        if ((uint32_t)S(1))
+            BRANCH(pc[2].i);
+        NEXT(3);
+    }
+    CASE(BR_UNLESS)
+    {
+        if (!(uint32_t)S(1))
+            BRANCH(pc[2].i);
+        NEXT(3);
+    }
+    CASE(BR_TABLE)
+    {
+        uint64_t i = (uint32_t)S(1);
+        uint64_t n = pc[2].u;
+        if (i > n)
+            i = n;
+        pc += pc[3 + i].i;
+        DISPATCH();
+    }
+    FUSED(EQ, a == b)
+    FUSED(NE, a != b)
+    FUSED(LT_S, (int32_t)a < (int32_t)b)
+    FUSED(LT_U, a < b)
+    FUSED(GT_S, (int32_t)a > (int32_t)b)
+    FUSED(GT_U, a > b)
+    FUSED(LE_S, (int32_t)a <= (int32_t)b)
+    FUSED(LE_U, a <= b)
+    FUSED(GE_S, (int32_t)a >= (int32_t)b)
+    FUSED(GE_U, a >= b)
+    CASE(RETURN)
+    {
+        if (ex->depth == entry_depth)
+            return WF_OK;
+        frame_t *f = &ex->frames[--ex->depth];
+        pc = f->pc;
+        fp = f->fp;
+        code = f->code;
+        inst = f->inst;
+        RELOAD_MEM();
+        DISPATCH();
+    }
+    CASE(CALL)
+    {
+        const wf__func_t *target = pc[2].p;
+        const struct wf__code *cc = target->code;
+        uint64_t *callee_fp = fp + pc[1].u;
+        if (UNLIKELY(ex->depth >= ex->max_depth || cc->frame_slots > (size_t)(ex->stack_end - callee_fp)))
+            TRAP(STACK_EXHAUSTED);
+        POLL();
+        frame_t *f = &ex->frames[ex->depth++];
+        f->pc = pc + 3;
+        f->fp = fp;
+        f->code = code;
+        f->inst = inst;
+        memset(callee_fp + cc->param_slots, 0,
+               (size_t)(cc->local_slots - cc->param_slots) * sizeof *fp);
+        fp = callee_fp;
+        code = cc;
+        pc = cc->cells;
+        DISPATCH();
+    }
+    CASE(CALL_IMPORT)
+    {
+        callee = inst->funcs[pc[2].u];
+        nfp = fp + pc[1].u;
+        ret_pc = pc + 3;
+        goto call_func;
+    }
+    CASE(CALL_INDIRECT)
+    {
+        wf_table_t *t = inst->tables[pc[4].u];
+        uint32_t i = (uint32_t)S(2);
+        if (UNLIKELY(i >= t->size))
+            TRAP(UNDEFINED_ELEM);
+        wf_func_t *f = t->elems[i];
+        if (UNLIKELY(!f))
+            TRAP(UNINIT_ELEM);
+        const wf__functype_t *want = pc[3].p;
+        if (f->type != want && !functype_equal(f->type, want))
+            TRAP(INDIRECT_TYPE);
+        callee = f;
+        nfp = fp + pc[1].u;
+        ret_pc = pc + 5;
+        goto call_func;
+    }
+
+    /* ---------------------------------------------------- data movement ---- */
+    CASE(COPY)
+    {
+        S(1) = S(2);
+        NEXT(3);
+    }
+    CASE(CONST)
+    {
+        S(1) = pc[2].u;
+        NEXT(3);
+    }
+    CASE(SELECT)
+    {
+        S(1) = (uint32_t)S(4) ? S(2) : S(3);
+        NEXT(5);
+    }
+    CASE(GLOBAL_GET)
+    {
+        S(1) = inst->globals[pc[2].u]->value[0];
+        NEXT(3);
+    }
+    CASE(GLOBAL_SET)
+    {
+        inst->globals[pc[1].u]->value[0] = S(2);
+        NEXT(3);
+    }
+    CASE(REF_FUNC)
+    {
+        S(1) = (uint64_t)(uintptr_t)inst->funcs[pc[2].u];
+        NEXT(3);
+    }
+    CASE(REF_IS_NULL)
+    {
+        S(1) = S(2) == 0;
+        NEXT(3);
+    }
+
+    /* ----------------------------------------------------------- tables ---- */
+    CASE(TABLE_GET)
+    {
+        wf_table_t *t = inst->tables[pc[3].u];
+        uint32_t i = (uint32_t)S(2);
+        if (UNLIKELY(i >= t->size))
+            TRAP(TABLE_OOB);
+        S(1) = (uint64_t)(uintptr_t)t->elems[i];
+        NEXT(4);
+    }
+    CASE(TABLE_SET)
+    {
+        wf_table_t *t = inst->tables[pc[1].u];
+        uint32_t i = (uint32_t)S(2);
+        if (UNLIKELY(i >= t->size))
+            TRAP(TABLE_OOB);
+        t->elems[i] = (void *)(uintptr_t)S(3);
+        NEXT(4);
+    }
+    CASE(TABLE_SIZE)
+    {
+        S(1) = inst->tables[pc[2].u]->size;
+        NEXT(3);
+    }
+    CASE(TABLE_GROW)
+    {
+        wf_table_t *t = inst->tables[pc[4].u];
+        int64_t old = wf__table_grow(t, (uint32_t)S(3), (void *)(uintptr_t)S(2));
+        S(1) = (uint32_t)old;
+        NEXT(5);
+    }
+    CASE(TABLE_FILL)
+    {
+        wf_table_t *t = inst->tables[pc[1].u];
+        uint64_t i = (uint32_t)S(2), n = (uint32_t)S(4);
+        void *v = (void *)(uintptr_t)S(3);
+        if (UNLIKELY(i + n > t->size))
+            TRAP(TABLE_OOB);
+        for (uint64_t k = 0; k < n; k++)
+            t->elems[i + k] = v;
+        NEXT(5);
+    }
+    CASE(TABLE_COPY)
+    {
+        wf_table_t *dt = inst->tables[pc[4].u], *st = inst->tables[pc[5].u];
+        uint64_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3);
+        if (UNLIKELY(d + n > dt->size || s + n > st->size))
+            TRAP(TABLE_OOB);
+        if (n)
+            memmove(dt->elems + d, st->elems + s, n * sizeof *dt->elems);
+        NEXT(6);
+    }
+    CASE(TABLE_INIT)
+    {
+        uint32_t e = (uint32_t)pc[4].u;
+        wf_table_t *t = inst->tables[pc[5].u];
+        uint64_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3);
+        if (UNLIKELY(s + n > inst->elem_sizes[e] || d + n > t->size))
+            TRAP(TABLE_OOB);
+        if (n)
+            memcpy(t->elems + d, inst->elem_refs[e] + s, n * sizeof *t->elems);
+        NEXT(6);
+    }
+    CASE(ELEM_DROP)
+    {
+        inst->elem_sizes[pc[1].u] = 0;
+        NEXT(2);
+    }
+
+    /* ----------------------------------------------------------- memory ---- */
+    CASE(MEMORY_SIZE)
+    {
+        S(1) = (uint32_t)(mem_size / WF_PAGE_SIZE);
+        NEXT(2);
+    }
+    CASE(MEMORY_GROW)
+    {
+        int64_t old = wf__memory_grow(inst->memories[0], (uint32_t)S(2));
+        RELOAD_MEM();
+        S(1) = (uint32_t)old;
+        NEXT(3);
+    }
+    CASE(MEMORY_FILL)
+    {
+        uint64_t d = (uint32_t)S(1), n = (uint32_t)S(3);
+        MEM_CHECK(d, n);
+        if (n)
+            memset(mem_base + d, (int)(uint8_t)S(2), n);
+        NEXT(4);
+    }
+    CASE(MEMORY_COPY)
+    {
+        uint64_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3);
+        MEM_CHECK(d, n);
+        MEM_CHECK(s, n);
+        if (n)
+            memmove(mem_base + d, mem_base + s, n);
+        NEXT(4);
+    }
+    CASE(MEMORY_INIT)
+    {
+        uint32_t seg = (uint32_t)pc[4].u;
+        uint64_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3);
+        if (UNLIKELY(s + n > inst->data_sizes[seg]))
+            TRAP(MEMORY_OOB);
+        MEM_CHECK(d, n);
+        if (n)
+            memcpy(mem_base + d, inst->module->datas[seg].bytes + s, n);
+        NEXT(5);
+    }
+    CASE(DATA_DROP)
+    {
+        inst->data_sizes[pc[1].u] = 0;
+        NEXT(2);
+    }
+
+#if !WF_JUMPTABLE
+    default:
+        TRAP(UNREACHABLE);
+    }
+#endif
+
+    /* A call through a wf_func_t: a host function, or wasm of any instance. */
+call_func:
+    if (callee->host_fn) {
+        ex->top = fp + code->frame_slots;
+        rc = wf__host_call(callee, inst, nfp, err);
+        if (rc != WF_OK)
+            goto fail;
+        RELOAD_MEM();
+        pc = ret_pc;
+        DISPATCH();
+    } else {
+        wf_instance_t *ci = callee->instance;
+        const struct wf__code *cc = ci->module->funcs[callee->index].code;
+        if (UNLIKELY(ex->depth >= ex->max_depth || cc->frame_slots > (size_t)(ex->stack_end - nfp)))
+            TRAP(STACK_EXHAUSTED);
+        POLL();
+        frame_t *f = &ex->frames[ex->depth++];
+        f->pc = ret_pc;
+        f->fp = fp;
+        f->code = code;
+        f->inst = inst;
+        memset(nfp + cc->param_slots, 0, (size_t)(cc->local_slots - cc->param_slots) * sizeof *fp);
+        fp = nfp;
+        code = cc;
+        pc = cc->cells;
+        if (ci != inst) {
+            inst = ci;
+            RELOAD_MEM();
+        }
+        DISPATCH();
+    }
+
+trap:
+    rc = wf__trap(err, (wf_err_t)trap_code, inst->module, code->func_index,
+                  wf__code_offset(code, pc));
+fail:
+    ex->depth = entry_depth;
+    return rc;
+}
+
+const void *const *wf__interp_handlers(void)
+{
+#if WF_JUMPTABLE
+    const void *const *handlers = NULL;
+    run(NULL, NULL, NULL, NULL, NULL, &handlers);
+    return handlers;
+#else
+    return NULL;
+#endif
+}
+
+wf_err_t wf__interp_call(wf_func_t *func, uint64_t *slots, wf_error_info_t *err)
+{
+    if (func->host_fn)
+        return wf__host_call(func, NULL, slots, err);
+    wf_instance_t *inst = func->instance;
+    const wf_module_t *module = inst->module;
+    struct wf__exec *ex = inst->exec;
+    if (!ex) {
+        ex = exec_new(inst);
+        if (!ex)
+            return wf__error(err, WF_ERR_NOMEM, 0, "out of memory");
+        inst->exec = ex;
+    }
+    const struct wf__code *code = module->funcs[func->index].code;
+    uint64_t *fp = ex->top;
+    if (ex->depth >= ex->max_depth || code->frame_slots > (size_t)(ex->stack_end - fp))
+        return wf__trap(err, WF_ERR_TRAP_STACK_EXHAUSTED, module, func->index, 0);
+    uint64_t *saved_top = ex->top;
+    uint32_t saved_depth = ex->depth;
+    memcpy(fp, slots, code->param_slots * sizeof *fp);
+    memset(fp + code->param_slots, 0, (size_t)(code->local_slots - code->param_slots) * sizeof *fp);
+    ex->depth++;
+    wf_err_t rc = run(ex, inst, code, fp, err, NULL);
+    if (rc == WF_OK)
+        memcpy(slots, fp, code->result_slots * sizeof *fp);
+    ex->top = saved_top;
+    ex->depth = saved_depth;
+    return rc;
+}

@@ -1,0 +1,260 @@
+/*
+** The internal instruction set: what compile.c emits and interp.c runs. One
+** X-macro list generates the enum, the names and (in interp.c) the dispatch
+** table and most handlers.
+**
+** Code is an array of 64-bit cells (wf__cell_t, compile.h). An instruction is
+** one handler cell (a label address with computed goto, an op number with the
+** switch) followed by its operand cells. Operands name frame slots (a value's
+** index from the frame pointer: params, then locals, then the operand stack),
+** hold immediates, or hold branch offsets in cells relative to the start of
+** the instruction.
+**
+** WF__IOPS(X) calls X(NAME, CATEGORY, CELLS, ...) where CELLS counts the
+** operand cells (-1: variable) and the rest depends on the category:
+**   SPECIAL              handler written by hand in interp.c
+**   UN    TA, TR, EXPR   fp[d] = EXPR(a)             operands: d, a
+**   UNT   TA, TR, FN     trapping FN(a, &r)          operands: d, a
+**   BIN   TA, TB, TR, EXPR  fp[d] = EXPR(a, b)       operands: d, a, b
+**         and an automatic NAME_I variant whose b is an immediate cell
+**   BINT  TA, TB, TR, FN trapping FN(a, b, &r)       operands: d, a, b
+**   LOAD  MEMTYPE, CONV  fp[d] = CONV(load)          operands: d, addr, offset
+**   STORE MEMTYPE        store (MEMTYPE)fp[v]        operands: addr, v, offset
+** The type tags are I32, I64, F32, F64 (slot encodings in runtime.h).
+*/
+#ifndef WF_OPS_H
+#define WF_OPS_H
+
+#ifndef WF_JUMPTABLE
+#define WF_JUMPTABLE 1
+#endif
+
+/* clang-format off */
+#define WF__IOPS(X) \
+    /* control */ \
+    X(UNREACHABLE,   SPECIAL, 0) \
+    X(BR,            SPECIAL, 1)  /* off */ \
+    X(BR_BACK,       SPECIAL, 1)  /* off: a loop back-edge, polls fuel/interrupt */ \
+    X(BR_IF,         SPECIAL, 2)  /* cond, off */ \
+    X(BR_IF_BACK,    SPECIAL, 2)  /* cond, off */ \
+    X(BR_UNLESS,     SPECIAL, 2)  /* cond, off */ \
+    X(BR_TABLE,      SPECIAL, -1) /* index, count, count + 1 offsets */ \
+    X(RETURN,        SPECIAL, 0) \
+    X(CALL,          SPECIAL, 2)  /* arg base, const wf__func_t * (same module) */ \
+    X(CALL_IMPORT,   SPECIAL, 2)  /* arg base, function index */ \
+    X(CALL_INDIRECT, SPECIAL, 4)  /* arg base, index, const wf__functype_t *, table */ \
+    /* fused compare-and-branch: a, b, off (branch if the comparison holds) */ \
+    X(BR_I32_EQ,     SPECIAL, 3) \
+    X(BR_I32_NE,     SPECIAL, 3) \
+    X(BR_I32_LT_S,   SPECIAL, 3) \
+    X(BR_I32_LT_U,   SPECIAL, 3) \
+    X(BR_I32_GT_S,   SPECIAL, 3) \
+    X(BR_I32_GT_U,   SPECIAL, 3) \
+    X(BR_I32_LE_S,   SPECIAL, 3) \
+    X(BR_I32_LE_U,   SPECIAL, 3) \
+    X(BR_I32_GE_S,   SPECIAL, 3) \
+    X(BR_I32_GE_U,   SPECIAL, 3) \
+    X(BR_I32_EQ_I,   SPECIAL, 3)  /* the same with b an immediate */ \
+    X(BR_I32_NE_I,   SPECIAL, 3) \
+    X(BR_I32_LT_S_I, SPECIAL, 3) \
+    X(BR_I32_LT_U_I, SPECIAL, 3) \
+    X(BR_I32_GT_S_I, SPECIAL, 3) \
+    X(BR_I32_GT_U_I, SPECIAL, 3) \
+    X(BR_I32_LE_S_I, SPECIAL, 3) \
+    X(BR_I32_LE_U_I, SPECIAL, 3) \
+    X(BR_I32_GE_S_I, SPECIAL, 3) \
+    X(BR_I32_GE_U_I, SPECIAL, 3) \
+    /* data movement */ \
+    X(COPY,          SPECIAL, 2)  /* d, s */ \
+    X(CONST,         SPECIAL, 2)  /* d, 64-bit immediate */ \
+    X(SELECT,        SPECIAL, 4)  /* d, a, b, cond */ \
+    X(GLOBAL_GET,    SPECIAL, 2)  /* d, global */ \
+    X(GLOBAL_SET,    SPECIAL, 2)  /* global, s */ \
+    X(REF_FUNC,      SPECIAL, 2)  /* d, function index */ \
+    X(REF_IS_NULL,   SPECIAL, 2)  /* d, a */ \
+    /* tables */ \
+    X(TABLE_GET,     SPECIAL, 3)  /* d, index, table */ \
+    X(TABLE_SET,     SPECIAL, 3)  /* table, index, value */ \
+    X(TABLE_SIZE,    SPECIAL, 2)  /* d, table */ \
+    X(TABLE_GROW,    SPECIAL, 4)  /* d, init, n, table */ \
+    X(TABLE_FILL,    SPECIAL, 4)  /* table, index, value, n */ \
+    X(TABLE_COPY,    SPECIAL, 5)  /* dst, src, n, dst table, src table */ \
+    X(TABLE_INIT,    SPECIAL, 5)  /* dst, src, n, elem, table */ \
+    X(ELEM_DROP,     SPECIAL, 1)  /* elem */ \
+    /* memory */ \
+    X(MEMORY_SIZE,   SPECIAL, 1)  /* d */ \
+    X(MEMORY_GROW,   SPECIAL, 2)  /* d, delta */ \
+    X(MEMORY_FILL,   SPECIAL, 3)  /* dst, value, n */ \
+    X(MEMORY_COPY,   SPECIAL, 3)  /* dst, src, n */ \
+    X(MEMORY_INIT,   SPECIAL, 4)  /* dst, src, n, data */ \
+    X(DATA_DROP,     SPECIAL, 1)  /* data */ \
+    X(I32_LOAD,      LOAD, 3, uint32_t, (uint64_t)) \
+    X(I64_LOAD,      LOAD, 3, uint64_t, (uint64_t)) \
+    X(I32_LOAD8_S,   LOAD, 3, int8_t,   (uint64_t)(uint32_t)(int32_t)) \
+    X(I32_LOAD8_U,   LOAD, 3, uint8_t,  (uint64_t)) \
+    X(I32_LOAD16_S,  LOAD, 3, int16_t,  (uint64_t)(uint32_t)(int32_t)) \
+    X(I32_LOAD16_U,  LOAD, 3, uint16_t, (uint64_t)) \
+    X(I64_LOAD8_S,   LOAD, 3, int8_t,   (uint64_t)(int64_t)) \
+    X(I64_LOAD8_U,   LOAD, 3, uint8_t,  (uint64_t)) \
+    X(I64_LOAD16_S,  LOAD, 3, int16_t,  (uint64_t)(int64_t)) \
+    X(I64_LOAD16_U,  LOAD, 3, uint16_t, (uint64_t)) \
+    X(I64_LOAD32_S,  LOAD, 3, int32_t,  (uint64_t)(int64_t)) \
+    X(I64_LOAD32_U,  LOAD, 3, uint32_t, (uint64_t)) \
+    X(I32_STORE,     STORE, 3, uint32_t) \
+    X(I64_STORE,     STORE, 3, uint64_t) \
+    X(I32_STORE8,    STORE, 3, uint8_t) \
+    X(I32_STORE16,   STORE, 3, uint16_t) \
+    X(I64_STORE32,   STORE, 3, uint32_t) \
+    /* integer comparisons and arithmetic */ \
+    X(I32_EQZ,       UN,  2, I32, I32, a == 0) \
+    X(I64_EQZ,       UN,  2, I64, I32, a == 0) \
+    X(I32_EQ,        BIN, 3, I32, I32, I32, a == b) \
+    X(I32_NE,        BIN, 3, I32, I32, I32, a != b) \
+    X(I32_LT_S,      BIN, 3, I32, I32, I32, (int32_t)a < (int32_t)b) \
+    X(I32_LT_U,      BIN, 3, I32, I32, I32, a < b) \
+    X(I32_GT_S,      BIN, 3, I32, I32, I32, (int32_t)a > (int32_t)b) \
+    X(I32_GT_U,      BIN, 3, I32, I32, I32, a > b) \
+    X(I32_LE_S,      BIN, 3, I32, I32, I32, (int32_t)a <= (int32_t)b) \
+    X(I32_LE_U,      BIN, 3, I32, I32, I32, a <= b) \
+    X(I32_GE_S,      BIN, 3, I32, I32, I32, (int32_t)a >= (int32_t)b) \
+    X(I32_GE_U,      BIN, 3, I32, I32, I32, a >= b) \
+    X(I64_EQ,        BIN, 3, I64, I64, I32, a == b) \
+    X(I64_NE,        BIN, 3, I64, I64, I32, a != b) \
+    X(I64_LT_S,      BIN, 3, I64, I64, I32, (int64_t)a < (int64_t)b) \
+    X(I64_LT_U,      BIN, 3, I64, I64, I32, a < b) \
+    X(I64_GT_S,      BIN, 3, I64, I64, I32, (int64_t)a > (int64_t)b) \
+    X(I64_GT_U,      BIN, 3, I64, I64, I32, a > b) \
+    X(I64_LE_S,      BIN, 3, I64, I64, I32, (int64_t)a <= (int64_t)b) \
+    X(I64_LE_U,      BIN, 3, I64, I64, I32, a <= b) \
+    X(I64_GE_S,      BIN, 3, I64, I64, I32, (int64_t)a >= (int64_t)b) \
+    X(I64_GE_U,      BIN, 3, I64, I64, I32, a >= b) \
+    X(F32_EQ,        BIN, 3, F32, F32, I32, a == b) \
+    X(F32_NE,        BIN, 3, F32, F32, I32, a != b) \
+    X(F32_LT,        BIN, 3, F32, F32, I32, a < b) \
+    X(F32_GT,        BIN, 3, F32, F32, I32, a > b) \
+    X(F32_LE,        BIN, 3, F32, F32, I32, a <= b) \
+    X(F32_GE,        BIN, 3, F32, F32, I32, a >= b) \
+    X(F64_EQ,        BIN, 3, F64, F64, I32, a == b) \
+    X(F64_NE,        BIN, 3, F64, F64, I32, a != b) \
+    X(F64_LT,        BIN, 3, F64, F64, I32, a < b) \
+    X(F64_GT,        BIN, 3, F64, F64, I32, a > b) \
+    X(F64_LE,        BIN, 3, F64, F64, I32, a <= b) \
+    X(F64_GE,        BIN, 3, F64, F64, I32, a >= b) \
+    X(I32_CLZ,       UN,  2, I32, I32, wf__clz32(a)) \
+    X(I32_CTZ,       UN,  2, I32, I32, wf__ctz32(a)) \
+    X(I32_POPCNT,    UN,  2, I32, I32, wf__popcnt32(a)) \
+    X(I32_ADD,       BIN, 3, I32, I32, I32, a + b) \
+    X(I32_SUB,       BIN, 3, I32, I32, I32, a - b) \
+    X(I32_MUL,       BIN, 3, I32, I32, I32, a * b) \
+    X(I32_DIV_S,     BINT, 3, I32, I32, I32, wf__i32_div_s) \
+    X(I32_DIV_U,     BINT, 3, I32, I32, I32, wf__i32_div_u) \
+    X(I32_REM_S,     BINT, 3, I32, I32, I32, wf__i32_rem_s) \
+    X(I32_REM_U,     BINT, 3, I32, I32, I32, wf__i32_rem_u) \
+    X(I32_AND,       BIN, 3, I32, I32, I32, a & b) \
+    X(I32_OR,        BIN, 3, I32, I32, I32, a | b) \
+    X(I32_XOR,       BIN, 3, I32, I32, I32, a ^ b) \
+    X(I32_SHL,       BIN, 3, I32, I32, I32, a << (b & 31u)) \
+    X(I32_SHR_S,     BIN, 3, I32, I32, I32, wf__shr_s32(a, b)) \
+    X(I32_SHR_U,     BIN, 3, I32, I32, I32, a >> (b & 31u)) \
+    X(I32_ROTL,      BIN, 3, I32, I32, I32, wf__rotl32(a, b)) \
+    X(I32_ROTR,      BIN, 3, I32, I32, I32, wf__rotr32(a, b)) \
+    X(I64_CLZ,       UN,  2, I64, I64, wf__clz64(a)) \
+    X(I64_CTZ,       UN,  2, I64, I64, wf__ctz64(a)) \
+    X(I64_POPCNT,    UN,  2, I64, I64, wf__popcnt64(a)) \
+    X(I64_ADD,       BIN, 3, I64, I64, I64, a + b) \
+    X(I64_SUB,       BIN, 3, I64, I64, I64, a - b) \
+    X(I64_MUL,       BIN, 3, I64, I64, I64, a * b) \
+    X(I64_DIV_S,     BINT, 3, I64, I64, I64, wf__i64_div_s) \
+    X(I64_DIV_U,     BINT, 3, I64, I64, I64, wf__i64_div_u) \
+    X(I64_REM_S,     BINT, 3, I64, I64, I64, wf__i64_rem_s) \
+    X(I64_REM_U,     BINT, 3, I64, I64, I64, wf__i64_rem_u) \
+    X(I64_AND,       BIN, 3, I64, I64, I64, a & b) \
+    X(I64_OR,        BIN, 3, I64, I64, I64, a | b) \
+    X(I64_XOR,       BIN, 3, I64, I64, I64, a ^ b) \
+    X(I64_SHL,       BIN, 3, I64, I64, I64, a << (b & 63u)) \
+    X(I64_SHR_S,     BIN, 3, I64, I64, I64, wf__shr_s64(a, b)) \
+    X(I64_SHR_U,     BIN, 3, I64, I64, I64, a >> (b & 63u)) \
+    X(I64_ROTL,      BIN, 3, I64, I64, I64, wf__rotl64(a, b)) \
+    X(I64_ROTR,      BIN, 3, I64, I64, I64, wf__rotr64(a, b)) \
+    /* floats: abs, neg and copysign work on the bits (NaN payloads kept) */ \
+    X(F32_ABS,       UN,  2, I32, I32, a & 0x7FFFFFFFu) \
+    X(F32_NEG,       UN,  2, I32, I32, a ^ 0x80000000u) \
+    X(F32_CEIL,      UN,  2, F32, F32, ceilf(a)) \
+    X(F32_FLOOR,     UN,  2, F32, F32, floorf(a)) \
+    X(F32_TRUNC,     UN,  2, F32, F32, truncf(a)) \
+    X(F32_NEAREST,   UN,  2, F32, F32, wf__f32_nearest(a)) \
+    X(F32_SQRT,      UN,  2, F32, F32, sqrtf(a)) \
+    X(F32_ADD,       BIN, 3, F32, F32, F32, a + b) \
+    X(F32_SUB,       BIN, 3, F32, F32, F32, a - b) \
+    X(F32_MUL,       BIN, 3, F32, F32, F32, a * b) \
+    X(F32_DIV,       BIN, 3, F32, F32, F32, a / b) \
+    X(F32_MIN,       BIN, 3, F32, F32, F32, wf__f32_min(a, b)) \
+    X(F32_MAX,       BIN, 3, F32, F32, F32, wf__f32_max(a, b)) \
+    X(F32_COPYSIGN,  BIN, 3, I32, I32, I32, (a & 0x7FFFFFFFu) | (b & 0x80000000u)) \
+    X(F64_ABS,       UN,  2, I64, I64, a & UINT64_C(0x7FFFFFFFFFFFFFFF)) \
+    X(F64_NEG,       UN,  2, I64, I64, a ^ UINT64_C(0x8000000000000000)) \
+    X(F64_CEIL,      UN,  2, F64, F64, ceil(a)) \
+    X(F64_FLOOR,     UN,  2, F64, F64, floor(a)) \
+    X(F64_TRUNC,     UN,  2, F64, F64, trunc(a)) \
+    X(F64_NEAREST,   UN,  2, F64, F64, wf__f64_nearest(a)) \
+    X(F64_SQRT,      UN,  2, F64, F64, sqrt(a)) \
+    X(F64_ADD,       BIN, 3, F64, F64, F64, a + b) \
+    X(F64_SUB,       BIN, 3, F64, F64, F64, a - b) \
+    X(F64_MUL,       BIN, 3, F64, F64, F64, a * b) \
+    X(F64_DIV,       BIN, 3, F64, F64, F64, a / b) \
+    X(F64_MIN,       BIN, 3, F64, F64, F64, wf__f64_min(a, b)) \
+    X(F64_MAX,       BIN, 3, F64, F64, F64, wf__f64_max(a, b)) \
+    X(F64_COPYSIGN,  BIN, 3, I64, I64, I64, \
+      (a & UINT64_C(0x7FFFFFFFFFFFFFFF)) | (b & UINT64_C(0x8000000000000000))) \
+    /* conversions (wrap and reinterpretations cost nothing: see compile.c) */ \
+    X(I32_TRUNC_F32_S,     UNT, 2, F32, I32, wf__i32_trunc_f32_s) \
+    X(I32_TRUNC_F32_U,     UNT, 2, F32, I32, wf__i32_trunc_f32_u) \
+    X(I32_TRUNC_F64_S,     UNT, 2, F64, I32, wf__i32_trunc_f64_s) \
+    X(I32_TRUNC_F64_U,     UNT, 2, F64, I32, wf__i32_trunc_f64_u) \
+    X(I64_EXTEND_I32_S,    UN,  2, I32, I64, (uint64_t)(int64_t)(int32_t)a) \
+    X(I64_EXTEND_I32_U,    UN,  2, I32, I64, (uint64_t)a) \
+    X(I64_TRUNC_F32_S,     UNT, 2, F32, I64, wf__i64_trunc_f32_s) \
+    X(I64_TRUNC_F32_U,     UNT, 2, F32, I64, wf__i64_trunc_f32_u) \
+    X(I64_TRUNC_F64_S,     UNT, 2, F64, I64, wf__i64_trunc_f64_s) \
+    X(I64_TRUNC_F64_U,     UNT, 2, F64, I64, wf__i64_trunc_f64_u) \
+    X(F32_CONVERT_I32_S,   UN,  2, I32, F32, (float)(int32_t)a) \
+    X(F32_CONVERT_I32_U,   UN,  2, I32, F32, (float)a) \
+    X(F32_CONVERT_I64_S,   UN,  2, I64, F32, (float)(int64_t)a) \
+    X(F32_CONVERT_I64_U,   UN,  2, I64, F32, (float)a) \
+    X(F32_DEMOTE_F64,      UN,  2, F64, F32, (float)a) \
+    X(F64_CONVERT_I32_S,   UN,  2, I32, F64, (double)(int32_t)a) \
+    X(F64_CONVERT_I32_U,   UN,  2, I32, F64, (double)a) \
+    X(F64_CONVERT_I64_S,   UN,  2, I64, F64, (double)(int64_t)a) \
+    X(F64_CONVERT_I64_U,   UN,  2, I64, F64, (double)a) \
+    X(F64_PROMOTE_F32,     UN,  2, F32, F64, (double)a) \
+    X(I32_EXTEND8_S,       UN,  2, I32, I32, (uint32_t)(int32_t)(int8_t)a) \
+    X(I32_EXTEND16_S,      UN,  2, I32, I32, (uint32_t)(int32_t)(int16_t)a) \
+    X(I64_EXTEND8_S,       UN,  2, I64, I64, (uint64_t)(int64_t)(int8_t)a) \
+    X(I64_EXTEND16_S,      UN,  2, I64, I64, (uint64_t)(int64_t)(int16_t)a) \
+    X(I64_EXTEND32_S,      UN,  2, I64, I64, (uint64_t)(int64_t)(int32_t)a) \
+    X(I32_TRUNC_SAT_F32_S, UN,  2, F32, I32, wf__i32_trunc_f32_s_sat(a)) \
+    X(I32_TRUNC_SAT_F32_U, UN,  2, F32, I32, wf__i32_trunc_f32_u_sat(a)) \
+    X(I32_TRUNC_SAT_F64_S, UN,  2, F64, I32, wf__i32_trunc_f64_s_sat(a)) \
+    X(I32_TRUNC_SAT_F64_U, UN,  2, F64, I32, wf__i32_trunc_f64_u_sat(a)) \
+    X(I64_TRUNC_SAT_F32_S, UN,  2, F32, I64, wf__i64_trunc_f32_s_sat(a)) \
+    X(I64_TRUNC_SAT_F32_U, UN,  2, F32, I64, wf__i64_trunc_f32_u_sat(a)) \
+    X(I64_TRUNC_SAT_F64_S, UN,  2, F64, I64, wf__i64_trunc_f64_s_sat(a)) \
+    X(I64_TRUNC_SAT_F64_U, UN,  2, F64, I64, wf__i64_trunc_f64_u_sat(a))
+/* clang-format on */
+
+/* The enum: BIN entries also make NAME_I (right operand immediate). */
+#define WF__IOP_ENUM_SPECIAL(name) WF_IOP_##name,
+#define WF__IOP_ENUM_UN(name) WF_IOP_##name,
+#define WF__IOP_ENUM_UNT(name) WF_IOP_##name,
+#define WF__IOP_ENUM_BIN(name) WF_IOP_##name, WF_IOP_##name##_I,
+#define WF__IOP_ENUM_BINT(name) WF_IOP_##name,
+#define WF__IOP_ENUM_LOAD(name) WF_IOP_##name,
+#define WF__IOP_ENUM_STORE(name) WF_IOP_##name,
+#define WF__IOP_ENUM(name, cat, cells, ...) WF__IOP_ENUM_##cat(name)
+
+typedef enum wf__iop {
+    WF__IOPS(WF__IOP_ENUM)
+    WF_IOP_COUNT_
+} wf__iop_t;
+
+#endif
