@@ -69,7 +69,8 @@ typedef enum wf_wast_module_form {
 ** text holds the quoted source.
 */
 typedef struct wf_wast_module {
-    char *name; /* "$id" or NULL */
+    char *name;    /* "$id" or NULL */
+    uint32_t line; /* 1-based line of "(module" */
     wf_wast_module_form_t form;
     uint8_t *bytes;
     size_t size;

@@ -474,6 +474,8 @@ static int resolve_typeuse(wat_t *w, const typeuse_t *u, uint32_t *out)
 {
     if (u->has_type) {
         *out = u->type_index;
+        if ((u->params || u->results) && u->type_index >= w->type_count)
+            return fail(w, u->type_tok, "unknown type");
         if ((u->params || u->results) && u->type_index < w->type_count &&
             !sig_equal(&w->types[u->type_index], u->types.data, u->params, u->results))
             return fail(w, u->type_tok, "inline function type does not match the type");
@@ -928,15 +930,13 @@ static int encode_op(wat_t *w, buf_t *out, const wf__token_t *name)
         return 0;
     case WF_IMM_TABLE_INIT: {
         /* table.init elem | table.init table elem */
-        size_t save = w->pos;
         b = 0;
-        if (parse_index(w, SP_ELEM, &a) < 0)
-            return -1;
-        if (at_index(w)) {
-            w->pos = save;
-            if (parse_index(w, SP_TABLE, &b) < 0 || parse_index(w, SP_ELEM, &a) < 0)
+        if (at_index(w) && (peek2(w)->kind == WF_TOK_NUMBER || peek2(w)->kind == WF_TOK_ID)) {
+            if (parse_index(w, SP_TABLE, &b) < 0)
                 return -1;
         }
+        if (parse_index(w, SP_ELEM, &a) < 0)
+            return -1;
         buf_u32(out, a);
         buf_u32(out, b);
         return 0;
@@ -1358,41 +1358,41 @@ done:
 }
 
 /*
-** An element list, after the table use and offset: `funcref elemexpr*`,
-** `func funcidx*`, or (abbreviated, allow_bare) `funcidx*`. Writes the
-** segment's flags-dependent tail: elemkind/reftype and the items.
-** flags_base is 0 (active, table 0), 1 (passive), 2 (active, table given)
-** or 3 (declarative); the prefix before the items is in head.
+** An element list, after the table use and offset: `reftype elemexpr*`,
+** `func funcidx*`, or (abbreviated, allow_bare) `funcidx*`; with preset (a
+** table's inline elem) the reftype is given and the list is `elemexpr*` or
+** `funcidx*`. Writes the whole segment: mode is 0 (active), 1 (passive) or
+** 3 (declarative); table and offset (with its end) serve active segments.
+** Flags follow wabt: function indices when every item is a ref.func, and an
+** explicit table index only when needed. Sets *count to the item count.
 */
-static int parse_elem_list(wat_t *w, buf_t *out, uint8_t flags_base, const buf_t *head,
-                           bool allow_bare)
+static int parse_elem_list(wat_t *w, buf_t *out, uint8_t mode, uint32_t table,
+                           const buf_t *offset, bool allow_bare, uint8_t preset,
+                           uint32_t *count)
 {
-    uint8_t reftype = 0x70;
-    bool exprs_written = false, all_funcs = true;
+    uint8_t reftype = preset ? preset : 0x70;
+    bool exprs_form = false, all_funcs = true;
     buf_t funcs = {0}, exprs = {0};
     uint32_t n = 0;
     int rc = -1;
-    if (wf__tok_is(peek(w), "func")) {
+    if (preset) {
+        exprs_form = peek(w)->kind == WF_TOK_LPAREN;
+    } else if (wf__tok_is(peek(w), "func")) {
         next(w);
     } else if (wf__tok_is(peek(w), "funcref") || wf__tok_is(peek(w), "externref")) {
         if (parse_reftype(w, &reftype) < 0)
             goto done;
-        exprs_written = true;
-    } else if (!allow_bare && !(at_index(w) && flags_base == 0)) {
-        if (peek(w)->kind != WF_TOK_RPAREN) {
-            unexpected(w, "an element list");
-            goto done;
-        }
+        exprs_form = true;
+    } else if (!allow_bare && peek(w)->kind != WF_TOK_RPAREN) {
+        unexpected(w, "an element list");
+        goto done;
     }
-    if (!exprs_written) {
+    if (!exprs_form) {
         while (at_index(w)) {
             uint32_t f;
             if (parse_index(w, SP_FUNC, &f) < 0)
                 goto done;
             buf_u32(&funcs, f);
-            buf_byte(&exprs, 0xD2);
-            buf_u32(&exprs, f);
-            buf_byte(&exprs, 0x0B);
             n++;
         }
     } else {
@@ -1419,11 +1419,11 @@ static int parse_elem_list(wat_t *w, buf_t *out, uint8_t flags_base, const buf_t
             if (exprs.data[start] == 0xD2) {
                 const uint8_t *p = exprs.data + start + 1;
                 uint32_t f = 0, shift = 0;
-                while (*p & 0x80) {
+                while ((*p & 0x80) && shift < 28) {
                     f |= (uint32_t)(*p++ & 0x7F) << shift;
                     shift += 7;
                 }
-                f |= (uint32_t)*p << shift;
+                f |= (uint32_t)(*p & 0x7F) << shift;
                 buf_u32(&funcs, f);
             } else {
                 all_funcs = false;
@@ -1431,20 +1431,26 @@ static int parse_elem_list(wat_t *w, buf_t *out, uint8_t flags_base, const buf_t
             n++;
         }
     }
-    uint8_t flags = flags_base | (all_funcs ? 0 : 4);
+    bool explicit_table = mode == 0 && (table != 0 || (!all_funcs && reftype != 0x70));
+    uint8_t flags = (uint8_t)(mode | (explicit_table ? 2 : 0) | (all_funcs ? 0 : 4));
     buf_byte(out, flags);
-    buf_bytes(out, head->data, head->len);
+    if (explicit_table)
+        buf_u32(out, table);
+    if (mode == 0)
+        buf_bytes(out, offset->data, offset->len);
     if (flags & 3)
         buf_byte(out, all_funcs ? 0x00 : reftype);
     buf_u32(out, n);
-    if (all_funcs)
+    if (all_funcs) {
         buf_bytes(out, funcs.data, funcs.len);
-    else
+    } else {
         buf_bytes(out, exprs.data, exprs.len);
+    }
     if (funcs.oom || exprs.oom) {
         oom(w);
         goto done;
     }
+    *count = n;
     rc = 0;
 done:
     buf_free(&funcs);
@@ -1472,13 +1478,16 @@ static int parse_offset(wat_t *w, buf_t *out)
 /* (elem id? ...) after the keyword. */
 static int parse_elem(wat_t *w)
 {
-    buf_t head = {0};
+    buf_t offset = {0};
+    uint32_t count;
     int rc = -1;
     opt_id(w);
     if (wf__tok_is(peek(w), "declare")) {
         next(w);
-        rc = parse_elem_list(w, &w->sec_elem, 3, &head, false);
-    } else if (at_group(w, "table") || peek(w)->kind == WF_TOK_LPAREN) {
+        rc = parse_elem_list(w, &w->sec_elem, 3, 0, &offset, false, 0, &count);
+    } else if (peek(w)->kind == WF_TOK_LPAREN ||
+               (at_index(w) && peek2(w)->kind == WF_TOK_LPAREN)) {
+        /* Active: (table x)? or a bare table index (legacy), then the offset. */
         uint32_t table = 0;
         bool explicit_table = false;
         if (at_group(w, "table")) {
@@ -1490,26 +1499,12 @@ static int parse_elem(wat_t *w)
         } else if (at_index(w)) {
             if (parse_index(w, SP_TABLE, &table) < 0)
                 goto done;
-            explicit_table = true;
         }
-        if (table != 0)
-            buf_u32(&head, table);
-        if (parse_offset(w, &head) < 0)
+        if (parse_offset(w, &offset) < 0)
             goto done;
-        rc = parse_elem_list(w, &w->sec_elem, table != 0 ? 2 : 0, &head,
-                             !explicit_table || table == 0);
-    } else if (at_index(w) && w->spaces[SP_TABLE].count > 0 && peek2(w)->kind == WF_TOK_LPAREN) {
-        /* Legacy form: (elem tableidx (offset) funcidx*). */
-        uint32_t table;
-        if (parse_index(w, SP_TABLE, &table) < 0)
-            goto done;
-        if (table != 0)
-            buf_u32(&head, table);
-        if (parse_offset(w, &head) < 0)
-            goto done;
-        rc = parse_elem_list(w, &w->sec_elem, table != 0 ? 2 : 0, &head, true);
+        rc = parse_elem_list(w, &w->sec_elem, 0, table, &offset, !explicit_table, 0, &count);
     } else {
-        rc = parse_elem_list(w, &w->sec_elem, 1, &head, false);
+        rc = parse_elem_list(w, &w->sec_elem, 1, 0, &offset, false, 0, &count);
     }
     if (rc == 0) {
         w->n_elem++;
@@ -1517,9 +1512,9 @@ static int parse_elem(wat_t *w)
             rc = unexpected(w, "')'");
     }
 done:
-    if (head.oom)
+    if (offset.oom)
         rc = oom(w);
-    buf_free(&head);
+    buf_free(&offset);
     return rc;
 }
 
@@ -1586,90 +1581,22 @@ static int parse_table(wat_t *w, uint32_t index)
             return unexpected(w, "(elem ...)");
         next(w);
         next(w);
-        buf_t seg = {0}, head = {0};
-        if (index != 0)
-            buf_u32(&head, index);
-        buf_byte(&head, 0x41);
-        buf_byte(&head, 0x00);
-        buf_byte(&head, 0x0B);
-        bool exprs = peek(w)->kind == WF_TOK_LPAREN;
-        int rc;
-        if (exprs) {
-            /* Items as expressions: reuse the list parser with the reftype. */
-            const wf__token_t *save_kind = NULL;
-            (void)save_kind;
-            rc = 0;
-            buf_t list = {0};
-            uint32_t n = 0;
-            bool all_funcs = reftype == 0x70;
-            buf_t funcs = {0};
-            while (rc == 0 && peek(w)->kind == WF_TOK_LPAREN) {
-                size_t start = list.len;
-                if (wf__tok_is(peek2(w), "item")) {
-                    next(w);
-                    next(w);
-                    rc = parse_expr(w, &list) < 0 || expect_rparen(w) < 0 ? -1 : 0;
-                } else {
-                    w->label_count = 0;
-                    rc = parse_folded(w, &list);
-                    buf_byte(&list, 0x0B);
-                }
-                if (rc == 0 && !list.oom) {
-                    if (list.data[start] == 0xD2) {
-                        const uint8_t *p = list.data + start + 1;
-                        uint32_t f = 0, shift = 0;
-                        while (*p & 0x80) {
-                            f |= (uint32_t)(*p++ & 0x7F) << shift;
-                            shift += 7;
-                        }
-                        f |= (uint32_t)*p << shift;
-                        buf_u32(&funcs, f);
-                    } else {
-                        all_funcs = false;
-                    }
-                }
-                n++;
-            }
-            uint8_t flags = (index != 0 ? 2 : 0) | (all_funcs ? 0 : 4);
-            buf_byte(&seg, flags);
-            buf_bytes(&seg, head.data, head.len);
-            if (flags & 3)
-                buf_byte(&seg, all_funcs ? 0 : reftype);
-            buf_u32(&seg, n);
-            if (all_funcs)
-                buf_bytes(&seg, funcs.data, funcs.len);
-            else
-                buf_bytes(&seg, list.data, list.len);
-            buf_free(&list);
-            buf_free(&funcs);
-            buf_byte(out, reftype);
-            buf_byte(out, 1);
-            buf_u32(out, n);
-            buf_u32(out, n);
-        } else {
-            uint32_t n = 0;
-            size_t save = w->pos;
-            while (at_index(w)) {
-                next(w);
-                n++;
-            }
-            w->pos = save;
-            rc = parse_elem_list(w, &seg, index != 0 ? 2 : 0, &head, true);
-            buf_byte(out, reftype);
-            buf_byte(out, 1);
-            buf_u32(out, n);
-            buf_u32(out, n);
-        }
-        if (rc == 0 && expect_rparen(w) < 0)
-            rc = -1;
-        buf_bytes(&w->sec_elem, seg.data, seg.len);
+        buf_t offset = {0};
+        uint32_t n = 0;
+        buf_byte(&offset, 0x41);
+        buf_byte(&offset, 0x00);
+        buf_byte(&offset, 0x0B);
+        int rc = parse_elem_list(w, &w->sec_elem, 0, index, &offset, true, reftype, &n);
+        if (rc == 0)
+            rc = expect_rparen(w);
+        buf_byte(out, reftype);
+        buf_byte(out, 1);
+        buf_u32(out, n);
+        buf_u32(out, n);
         w->n_elem++;
-        bool failed_oom = seg.oom || head.oom;
-        buf_free(&seg);
-        buf_free(&head);
-        if (failed_oom)
-            return oom(w);
-        return rc;
+        bool failed_oom = offset.oom;
+        buf_free(&offset);
+        return failed_oom ? oom(w) : rc;
     }
     /* limits reftype */
     buf_t limits = {0};

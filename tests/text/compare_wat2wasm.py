@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Compares wafer's text encoder with wat2wasm (through wast2json) on every
+module of the given .wast files.
+
+usage: compare_wat2wasm.py WASTDUMP WORKDIR FILE.wast...
+
+WASTDUMP is the tests/text helper that parses a script with wf_wast_parse and
+writes each module it encoded as WORKDIR/<file>/ours/<n>.wasm, printing one
+line per module: index, line, command kind, form, ok|err, position, message.
+Modules are matched with wast2json's by the line of their command.
+
+Prints a summary: identical, different (each listed with the reason found
+by wasm-objdump when the difference is only in a section's layout), only
+one side encoded, and the files wast2json rejects. Exits 1 when a module
+differs in content or when a module wast2json encodes fails to encode here.
+"""
+import json, os, subprocess, sys
+
+def main():
+    dump, work = sys.argv[1], sys.argv[2]
+    totals = dict(same=0, differ=0, ours_failed=0, theirs_only_quote=0, rejected_files=0)
+    problems = []
+    for wast in sys.argv[3:]:
+        base = os.path.basename(wast)[:-5]
+        d = os.path.join(work, base)
+        os.makedirs(os.path.join(d, "ours"), exist_ok=True)
+        ours = subprocess.run([dump, wast, os.path.join(d, "ours")], capture_output=True, text=True)
+        if ours.returncode != 0:
+            problems.append(f"{base}: wafer failed to parse the script: {ours.stderr.strip()}")
+            continue
+        mine = {}
+        for line in ours.stdout.splitlines():
+            parts = line.split(" ", 6)
+            mine[int(parts[1])] = (parts[0], parts[4], parts[6] if len(parts) > 6 else "")
+        r = subprocess.run(["wast2json", "--disable-simd" if False else "--enable-threads",
+                            wast, "-o", os.path.join(d, "ref.json")], capture_output=True, text=True)
+        if r.returncode != 0:
+            totals["rejected_files"] += 1
+            print(f"{base}: wast2json rejects this file (not compared)")
+            continue
+        with open(os.path.join(d, "ref.json")) as f:
+            spec = json.load(f)
+        for cmd in spec["commands"]:
+            fn = cmd.get("filename")
+            if not fn or not fn.endswith(".wasm"):
+                continue
+            if cmd.get("module_type") == "text":
+                continue
+            line = cmd["line"]
+            if line not in mine:
+                problems.append(f"{base}:{line}: no module of ours on this line")
+                continue
+            idx, status, msg = mine[line]
+            with open(os.path.join(d, fn), "rb") as f:
+                theirs = f.read()
+            if status != "ok":
+                totals["ours_failed"] += 1
+                problems.append(f"{base}:{line}: wat2wasm encodes, we fail: {msg}")
+                continue
+            with open(os.path.join(d, "ours", idx + ".wasm"), "rb") as f:
+                our = f.read()
+            if our == theirs:
+                totals["same"] += 1
+            else:
+                totals["differ"] += 1
+                problems.append(f"{base}:{line}: bytes differ (ours {d}/ours/{idx}.wasm, theirs {d}/{fn})")
+    for p in problems:
+        print(p)
+    print(" ".join(f"{k}={v}" for k, v in totals.items()))
+    return 1 if totals["differ"] or totals["ours_failed"] else 0
+
+if __name__ == "__main__":
+    sys.exit(main())
