@@ -116,8 +116,8 @@ static wf_err_t parse_module(wast_t *p, wf_wast_module_t *m)
         return wf__error(p->err, WF_ERR_NOMEM, 0, "out of memory");
     if (wf__tok_is(peek(p), "binary") || wf__tok_is(peek(p), "quote")) {
         bool binary = wf__tok_is(next(p), "binary");
-        char *s;
-        size_t n;
+        char *s = NULL;
+        size_t n = 0;
         if ((rc = take_strings(p, &s, &n)) != WF_OK)
             return rc;
         if (binary) {
