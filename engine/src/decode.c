@@ -291,7 +291,8 @@ static wf_err_t decode_types(decoder_t *d, wf__reader_t *r)
         type->param_count = params;
         type->result_count = results;
         m->type_count = i + 1;
-        memcpy(type->types, buffer, params);
+        if (params)
+            memcpy(type->types, buffer, params);
         for (uint32_t k = 0; k < results; k++) {
             rc = read_valtype(d, r, &type->types[params + k]);
             if (rc != WF_OK)
