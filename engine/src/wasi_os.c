@@ -176,7 +176,7 @@ int wf__wasi_os_open_beneath(int dirfd, const char *path, int flags, unsigned mo
     struct open_how how;
     memset(&how, 0, sizeof how);
     how.flags = (uint64_t)(flags | O_CLOEXEC);
-    how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+    how.mode = ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? mode : 0;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
     for (int attempt = 0; attempt < 8; attempt++) {
         long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);

@@ -65,7 +65,7 @@ int main(void)
 
     /* Preopen fd 3 is /sandbox (the first --dir). */
     try_raw("raw ../", 3, "../outside/secret.txt", 1);
-    try_raw("raw deep ../", 3, "a/b/../../../outside/secret.txt", 1);
+    try_raw("raw deep ../", 3, "sub/../../outside/secret.txt", 1);
     try_raw("raw absolute", 3, "/etc/passwd", 1);
     try_raw("raw link out, followed", 3, "link_out/secret.txt", 1);
     try_raw("raw link abs, final", 3, "link_abs", 1);
