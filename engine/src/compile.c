@@ -19,6 +19,7 @@
 ** Code after an unconditional branch is skipped up to its block's end/else.
 */
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "compile.h"
@@ -319,8 +320,17 @@ static void emit_return(compiler_t *c)
             emit_u(c, v->slot);
         }
     } else {
-        for (uint32_t i = 0; i < n; i++)
-            materialize(c, c->nvs - n + i);
+        /* Write lazy values home without marking them: this may be a branch
+           path, after which the fall-through still sees them lazy. */
+        for (uint32_t i = 0; i < n; i++) {
+            size_t pos = c->nvs - n + i;
+            const vval_t *v = &c->vs[pos];
+            if (v->kind == V_STACK)
+                continue;
+            emit_op(c, v->kind == V_CONST ? WF_IOP_CONST : WF_IOP_COPY);
+            emit_u(c, home(c, pos));
+            emit_u(c, v->kind == V_CONST ? v->imm : v->slot);
+        }
         for (uint32_t i = 0; i < n; i++) {
             uint32_t src = home(c, c->nvs - n + i);
             if (src != i) {
@@ -1302,4 +1312,58 @@ size_t wf__code_offset(const struct wf__code *code, const wf__cell_t *pc)
             hi = mid;
     }
     return code->map_offset[lo];
+}
+
+/* ----------------------------------------------------------- debugging ---- */
+
+static const struct {
+    const char *name;
+    int cells;
+} iop_info[WF_IOP_COUNT_] = {
+#define INFO_SPECIAL(name, cells) {#name, cells},
+#define INFO_UN(name, cells) {#name, cells},
+#define INFO_UNT(name, cells) {#name, cells},
+#define INFO_BIN(name, cells) {#name, cells}, {#name "_I", cells},
+#define INFO_BINT(name, cells) {#name, cells},
+#define INFO_LOAD(name, cells) {#name, cells},
+#define INFO_STORE(name, cells) {#name, cells},
+#define INFO(name, cat, cells, ...) INFO_##cat(name, cells)
+    WF__IOPS(INFO)
+#undef INFO
+};
+
+const char *wf__iop_name(unsigned iop)
+{
+    return iop < WF_IOP_COUNT_ ? iop_info[iop].name : "?";
+}
+
+/* Prints code one instruction a line (cell index, op, operand cells). */
+void wf__code_dump(FILE *out, const struct wf__code *code)
+{
+    const void *const *handlers = wf__interp_handlers();
+    fprintf(out, "func %u: params %u locals %u frame %u\n", code->func_index, code->param_slots,
+            code->local_slots, code->frame_slots);
+    size_t at = 0;
+    while (at < code->cell_count) {
+        unsigned iop = WF_IOP_COUNT_;
+        if (handlers) {
+            for (unsigned k = 0; k < WF_IOP_COUNT_; k++)
+                if (handlers[k] == code->cells[at].h)
+                    iop = k;
+        } else {
+            iop = (unsigned)code->cells[at].u;
+        }
+        if (iop >= WF_IOP_COUNT_) {
+            fprintf(out, "%5zu ???\n", at);
+            return;
+        }
+        int cells = iop_info[iop].cells;
+        if (cells < 0) /* br_table */
+            cells = 2 + (int)code->cells[at + 2].u + 1;
+        fprintf(out, "%5zu %-16s", at, iop_info[iop].name);
+        for (int k = 1; k <= cells && at + (size_t)k < code->cell_count; k++)
+            fprintf(out, " %lld", (long long)code->cells[at + (size_t)k].i);
+        fputc('\n', out);
+        at += (size_t)cells + 1;
+    }
 }

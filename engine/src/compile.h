@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "module.h"
 #include "ops.h"
@@ -45,6 +46,10 @@ struct wf__code {
 ** the op number).
 */
 const void *const *wf__interp_handlers(void);
+
+/* Debugging: an internal op's name, and a listing of a function's code. */
+const char *wf__iop_name(unsigned iop);
+void wf__code_dump(FILE *out, const struct wf__code *code);
 
 /* The module byte offset of the instruction at pc (a cell of code). */
 size_t wf__code_offset(const struct wf__code *code, const wf__cell_t *pc);

@@ -208,9 +208,19 @@ static inline double wf__f64_max(double a, double b)
     return a > b ? a : b;
 }
 
-/* nearbyint rounds half to even in the default rounding mode, keeping -0. */
-static inline float wf__f32_nearest(float a) { return nearbyintf(a); }
-static inline double wf__f64_nearest(double a) { return nearbyint(a); }
+/*
+** Rounding. nearbyint rounds half to even in the default rounding mode,
+** keeping -0. libm may hand a signalling NaN back unchanged, but the result
+** must be an arithmetic (quiet) NaN: a + a quiets it.
+*/
+static inline float wf__f32_nearest(float a) { return isnan(a) ? a + a : nearbyintf(a); }
+static inline double wf__f64_nearest(double a) { return isnan(a) ? a + a : nearbyint(a); }
+static inline float wf__f32_ceil(float a) { return isnan(a) ? a + a : ceilf(a); }
+static inline double wf__f64_ceil(double a) { return isnan(a) ? a + a : ceil(a); }
+static inline float wf__f32_floor(float a) { return isnan(a) ? a + a : floorf(a); }
+static inline double wf__f64_floor(double a) { return isnan(a) ? a + a : floor(a); }
+static inline float wf__f32_trunc(float a) { return isnan(a) ? a + a : truncf(a); }
+static inline double wf__f64_trunc(double a) { return isnan(a) ? a + a : trunc(a); }
 
 /* ------------------------------------------- float-to-int truncations ---- */
 

@@ -179,9 +179,9 @@
     /* floats: abs, neg and copysign work on the bits (NaN payloads kept) */ \
     X(F32_ABS,       UN,  2, I32, I32, a & 0x7FFFFFFFu) \
     X(F32_NEG,       UN,  2, I32, I32, a ^ 0x80000000u) \
-    X(F32_CEIL,      UN,  2, F32, F32, ceilf(a)) \
-    X(F32_FLOOR,     UN,  2, F32, F32, floorf(a)) \
-    X(F32_TRUNC,     UN,  2, F32, F32, truncf(a)) \
+    X(F32_CEIL,      UN,  2, F32, F32, wf__f32_ceil(a)) \
+    X(F32_FLOOR,     UN,  2, F32, F32, wf__f32_floor(a)) \
+    X(F32_TRUNC,     UN,  2, F32, F32, wf__f32_trunc(a)) \
     X(F32_NEAREST,   UN,  2, F32, F32, wf__f32_nearest(a)) \
     X(F32_SQRT,      UN,  2, F32, F32, sqrtf(a)) \
     X(F32_ADD,       BIN, 3, F32, F32, F32, a + b) \
@@ -193,9 +193,9 @@
     X(F32_COPYSIGN,  BIN, 3, I32, I32, I32, (a & 0x7FFFFFFFu) | (b & 0x80000000u)) \
     X(F64_ABS,       UN,  2, I64, I64, a & UINT64_C(0x7FFFFFFFFFFFFFFF)) \
     X(F64_NEG,       UN,  2, I64, I64, a ^ UINT64_C(0x8000000000000000)) \
-    X(F64_CEIL,      UN,  2, F64, F64, ceil(a)) \
-    X(F64_FLOOR,     UN,  2, F64, F64, floor(a)) \
-    X(F64_TRUNC,     UN,  2, F64, F64, trunc(a)) \
+    X(F64_CEIL,      UN,  2, F64, F64, wf__f64_ceil(a)) \
+    X(F64_FLOOR,     UN,  2, F64, F64, wf__f64_floor(a)) \
+    X(F64_TRUNC,     UN,  2, F64, F64, wf__f64_trunc(a)) \
     X(F64_NEAREST,   UN,  2, F64, F64, wf__f64_nearest(a)) \
     X(F64_SQRT,      UN,  2, F64, F64, sqrt(a)) \
     X(F64_ADD,       BIN, 3, F64, F64, F64, a + b) \
