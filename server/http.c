@@ -513,7 +513,10 @@ static int on_url(llhttp_t *parser, const char *at, size_t len)
     return 0;
 }
 
-/* Moves the header being accumulated into the request's list. */
+/*
+** Moves the header being accumulated into the request's list. Returns 0, 1
+** for an empty header name (a bad request), or -1 when out of memory.
+*/
 static int finish_header(wf_http_conn_t *conn)
 {
     wf_http_request_t *req = conn->current;
@@ -528,6 +531,8 @@ static int finish_header(wf_http_conn_t *conn)
         req->headers = grown;
         req->header_cap = cap;
     }
+    if (conn->field.len == 0)
+        return 1; /* an empty field name */
     char *name = wf_buf_take(&conn->field, NULL);
     char *value = wf_buf_take(&conn->value, NULL);
     if (!name)
@@ -550,10 +555,14 @@ static int on_header_field(llhttp_t *parser, const char *at, size_t len)
     wf_http_conn_t *conn = conn_of(parser);
     if (!count_header_bytes(conn, len))
         return -1;
-    if (conn->in_value && finish_header(conn)) {
-        conn->error_status = 500;
+    int finished = conn->in_value ? finish_header(conn) : 0;
+    if (finished) {
+        conn->error_status = finished > 0 ? 400 : 500;
         return -1;
     }
+    /* The ": " and CRLF around each header count toward the limit too. */
+    if (conn->field.len == 0 && !count_header_bytes(conn, 4))
+        return -1;
     wf_buf_append(&conn->field, at, len);
     return 0;
 }
@@ -574,8 +583,14 @@ static int on_headers_complete(llhttp_t *parser)
 {
     wf_http_conn_t *conn = conn_of(parser);
     wf_http_request_t *req = conn->current;
-    if (finish_header(conn) || conn->field.failed || conn->value.failed) {
-        conn->error_status = 500;
+    int finished = finish_header(conn);
+    if (finished || conn->field.failed || conn->value.failed) {
+        conn->error_status = finished > 0 ? 400 : 500;
+        return -1;
+    }
+    if ((parser->flags & F_CONTENT_LENGTH) && (parser->flags & F_TRANSFER_ENCODING)) {
+        /* Both framings at once is how requests are smuggled: refuse. */
+        conn->error_status = 400;
         return -1;
     }
     snprintf(req->method, sizeof req->method, "%s",
@@ -720,6 +735,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
         const char *message = status == 431   ? "request header fields too large"
                               : status == 413 ? "request body too large"
                               : status == 505 ? "HTTP version not supported"
+                              : conn->error_status == 400 ? "malformed request headers"
                               : status == 500 ? "out of memory"
                                               : llhttp_get_error_reason(&conn->parser);
         conn_fail(conn, status, message ? message : "malformed request");

@@ -67,7 +67,7 @@ static bool json_integer(const cJSON *item, bool wide, int64_t *out)
 {
     if (cJSON_IsNumber(item)) {
         double d = item->valuedouble;
-        if (d != floor(d) || fabs(d) > 9007199254740992.0)
+        if (d != floor(d) || fabs(d) >= 9007199254740992.0)
             return false;
         *out = (int64_t)d;
         return true;
@@ -116,6 +116,29 @@ static bool json_float(const cJSON *item, double *out)
             return false;
     }
     return true;
+}
+
+/*
+** Parses the request body as one JSON value with nothing but whitespace after
+** it. Returns owned (cJSON_Delete), or NULL. The body buffer is
+** NUL-terminated, which cJSON needs.
+*/
+static cJSON *parse_body(const wf_http_request_t *req)
+{
+    if (!req->body.data || !req->body.len)
+        return NULL;
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(req->body.data, req->body.len + 1, &end, 0);
+    if (!root)
+        return NULL;
+    const char *stop = req->body.data + req->body.len;
+    while (end && end < stop && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+        end++;
+    if (end != stop) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
 }
 
 /* Converts a JSON argument to a wasm value of type; false if it does not fit. */
@@ -365,7 +388,7 @@ static bool parse_json_args(wf_job_t *job, const wf_functype_t *type, wf_val_t *
         return false;
     }
     const wf_http_request_t *req = job->request;
-    cJSON *root = req->body.len ? cJSON_ParseWithLength(req->body.data, req->body.len) : NULL;
+    cJSON *root = parse_body(req);
     bool empty = req->body.len == 0;
     if (!empty && (!root || !cJSON_IsArray(root))) {
         cJSON_Delete(root);
@@ -474,7 +497,7 @@ static bool parse_adapter_args(wf_job_t *job, const wf_manifest_export_t *x, ada
         args[0].len = req->body.len;
         return true;
     }
-    cJSON *root = req->body.len ? cJSON_ParseWithLength(req->body.data, req->body.len) : NULL;
+    cJSON *root = parse_body(req);
     if (req->body.len && (!root || !cJSON_IsArray(root))) {
         cJSON_Delete(root);
         wf_invoke_error(job, 400, "the body must be a JSON array of arguments", NULL);
