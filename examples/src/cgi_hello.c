@@ -1,0 +1,77 @@
+/*
+** A CGI function (WAGI style) in C: the request arrives as environment
+** variables and stdin, the response leaves on stdout as CGI headers, a blank
+** line and the body. Served by `make run` at /fn/cgi_hello:
+**
+**   curl 'localhost:8080/fn/cgi_hello?name=wafer'     a greeting, 200
+**   curl -d @file localhost:8080/fn/cgi_hello          byte count and checksum of the body
+**   curl -i 'localhost:8080/fn/cgi_hello?status=418'   Status: header
+**   curl -i 'localhost:8080/fn/cgi_hello?go=/x'        Location: header (302)
+**
+** Built with
+**   clang-14 --target=wasm32-wasi -O2 -o examples/cgi_hello.wasm examples/src/cgi_hello.c
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The value of key in a query string like "a=1&b=2", copied into out. */
+static int query_value(const char *query, const char *key, char *out, size_t size)
+{
+    size_t key_len = strlen(key);
+    for (const char *p = query; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
+        if (!strncmp(p, key, key_len) && p[key_len] == '=') {
+            const char *v = p + key_len + 1;
+            size_t n = strcspn(v, "&");
+            if (n >= size)
+                n = size - 1;
+            memcpy(out, v, n);
+            out[n] = '\0';
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int main(void)
+{
+    const char *query = getenv("QUERY_STRING");
+    const char *method = getenv("REQUEST_METHOD");
+    char value[256];
+
+    if (query && query_value(query, "go", value, sizeof value)) {
+        printf("Location: %s\n\n", value);
+        return 0;
+    }
+    int status = 200;
+    if (query && query_value(query, "status", value, sizeof value))
+        status = atoi(value);
+
+    /* The body: read all of stdin. */
+    unsigned long long bytes = 0;
+    unsigned checksum = 0;
+    int c;
+    while ((c = getchar()) != EOF) {
+        bytes++;
+        checksum = checksum * 31u + (unsigned char)c;
+    }
+
+    char name[128] = "world";
+    if (query)
+        query_value(query, "name", name, sizeof name);
+    fprintf(stderr, "cgi_hello: %s request for %s\n", method ? method : "?", name);
+
+    if (status != 200)
+        printf("Status: %d\n", status);
+    printf("Content-Type: text/plain; charset=utf-8\n");
+    printf("X-Wafer-Example: cgi_hello\n");
+    printf("\n");
+    printf("Hello, %s!\n", name);
+    printf("method: %s\n", method ? method : "");
+    printf("path info: %s\n", getenv("PATH_INFO") ? getenv("PATH_INFO") : "");
+    printf("query: %s\n", query ? query : "");
+    printf("route: %s\n", getenv("X_MATCHED_ROUTE") ? getenv("X_MATCHED_ROUTE") : "");
+    printf("user agent: %s\n", getenv("HTTP_USER_AGENT") ? getenv("HTTP_USER_AGENT") : "");
+    printf("body: %llu bytes, checksum %08x\n", bytes, checksum);
+    return 0;
+}
