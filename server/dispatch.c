@@ -90,7 +90,8 @@ static void on_results(uv_async_t *async)
 }
 
 wf_dispatch_t *wf_dispatch_new(uv_loop_t *loop, int workers, size_t depth, wf_metrics_t *metrics,
-                               wf_invoke_cgi_fn cgi, wf_dispatch_done_t done, void *user)
+                               wf_invoke_cgi_fn cgi, wf_log_t *log, wf_dispatch_done_t done,
+                               void *user)
 {
     wf_dispatch_t *d = calloc(1, sizeof *d + (size_t)workers * sizeof(worker_t));
     if (!d)
@@ -123,6 +124,7 @@ wf_dispatch_t *wf_dispatch_new(uv_loop_t *loop, int workers, size_t depth, wf_me
         w->invoke.sandbox = d->sandbox;
         w->invoke.metrics = metrics;
         w->invoke.cgi = cgi;
+        w->invoke.log = log;
         if (pthread_create(&w->thread, NULL, worker_main, w)) {
             wf_dispatch_stop(d);
             return NULL; /* the async handle is closing; d leaks by design here */

@@ -23,7 +23,8 @@ typedef void (*wf_dispatch_done_t)(void *user, wf_job_t *job);
 ** NULL.
 */
 wf_dispatch_t *wf_dispatch_new(uv_loop_t *loop, int workers, size_t depth, wf_metrics_t *metrics,
-                               wf_invoke_cgi_fn cgi, wf_dispatch_done_t done, void *user);
+                               wf_invoke_cgi_fn cgi, wf_log_t *log, wf_dispatch_done_t done,
+                               void *user);
 /* Queues a job (loop thread). Returns false when the queue is full. */
 bool wf_dispatch_submit(wf_dispatch_t *dispatch, wf_job_t *job);
 /* Jobs queued or running. */

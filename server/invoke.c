@@ -804,23 +804,29 @@ void wf_invoke_run(wf_invoke_worker_t *w, wf_job_t *job)
     uint64_t deadline = wf_sandbox_now_ns() + job->limits.timeout_ms * 1000000u;
 
     wf_export_desc_t desc;
-    bool is_cgi = !job->export_name[0] || !strcmp(job->export_name, "_start");
-    if (is_cgi) {
-        if (!w->cgi ||
-            wf_module_find_export(v->module, "_start", &desc) != WF_OK ||
-            desc.type.kind != WF_EXTERN_FUNC) {
-            wf_invoke_error(job, 404, "the module is not a CGI (WASI command) module", NULL);
-            return;
-        }
+    bool found = job->export_name[0] &&
+                 wf_module_find_export(v->module, job->export_name, &desc) == WF_OK &&
+                 desc.type.kind == WF_EXTERN_FUNC;
+    wf_export_desc_t start;
+    bool has_start = wf_module_find_export(v->module, "_start", &start) == WF_OK &&
+                     start.type.kind == WF_EXTERN_FUNC;
+    if (has_start && w->cgi && (!found || !strcmp(job->export_name, "_start"))) {
         wf_invoke_cgi_t cgi = {.job = job, .module = v->module, .deadline_ns = deadline,
-                               .arm = cgi_arm, .disarm = cgi_disarm, .worker = w};
+                               .arm = cgi_arm, .disarm = cgi_disarm, .worker = w,
+                               .log = w->log};
         limits_of(job, &cgi.limits);
         w->cgi(&cgi);
         return;
     }
-    if (wf_module_find_export(v->module, job->export_name, &desc) != WF_OK ||
-        desc.type.kind != WF_EXTERN_FUNC) {
-        wf_invoke_error(job, 404, "no such function", NULL);
+    if (!found) {
+        wf_invoke_error(job, 404, job->export_name[0] ? "no such function"
+                                                      : "the module is not a CGI (WASI command) module",
+                        NULL);
+        return;
+    }
+    if (strcmp(job->request->method, "POST")) {
+        wf_invoke_error(job, 405, "functions are called with POST", NULL);
+        snprintf(job->extra_headers, sizeof job->extra_headers, "Allow: POST\r\n");
         return;
     }
     /* Arguments are checked before any instance is made. */

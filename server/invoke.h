@@ -13,7 +13,9 @@
 **     passed as (ptr, len); results lifted from (ptr, len) values or through a
 **     return pointer.
 **   - CGI (WAGI): a WASI command's _start, through a handler another unit
-**     provides (wf_invoke_cgi_fn); without one, 404.
+**     provides (wf_invoke_cgi_fn; server/cgi.c), for /fn/<module> and for
+**     any /fn/<module>/<path> that names no function export; without a
+**     handler, 404. Functions are called with POST only (else 405).
 */
 #ifndef WF_INVOKE_H
 #define WF_INVOKE_H
@@ -23,6 +25,7 @@
 
 #include "http.h"
 #include "http_buf.h"
+#include "log.h"
 #include "metrics.h"
 #include "registry.h"
 #include "sandbox.h"
@@ -64,6 +67,7 @@ typedef struct wf_invoke_cgi {
     void (*arm)(struct wf_invoke_cgi *cgi, wf_instance_t *instance);
     bool (*disarm)(struct wf_invoke_cgi *cgi); /* true: the deadline fired */
     void *worker;                       /* for arm/disarm */
+    wf_log_t *log;                      /* the daemon's log, for guest stderr */
 } wf_invoke_cgi_t;
 typedef void (*wf_invoke_cgi_fn)(wf_invoke_cgi_t *cgi);
 
@@ -74,6 +78,7 @@ typedef struct wf_invoke_worker {
     wf_sandbox_t *sandbox;  /* borrowed */
     wf_metrics_t *metrics;  /* borrowed */
     wf_invoke_cgi_fn cgi;   /* NULL: no CGI */
+    wf_log_t *log;          /* borrowed */
     struct {
         wf_version_t *version; /* retained */
         wf_instance_t *instance;

@@ -9,7 +9,7 @@
 **   GET  /metrics                 Prometheus text
 **   GET  /admin/modules           JSON list of modules (admin.token, or loopback)
 **   POST /fn/<module>/<export>    call a function (JSON call or adapter ABI)
-**   ANY  /fn/<module>             a WASI command module, CGI style (when available)
+**   ANY  /fn/<module>[/<path>]    a WASI command module (_start), CGI (WAGI) style
 */
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "cgi.h"
 #include "config.h"
 #include "dispatch.h"
 #include "http.h"
@@ -114,17 +115,12 @@ static void route_function(serve_t *s, wf_http_request_t *req, const char *rest)
     const char *slash = strchr(rest, '/');
     size_t name_len = slash ? (size_t)(slash - rest) : strlen(rest);
     const char *export_name = slash ? slash + 1 : "";
-    if (name_len == 0 || name_len >= sizeof req->module || strlen(export_name) >= 128 ||
-        strchr(export_name, '/')) {
+    if (name_len == 0 || name_len >= sizeof req->module || strlen(export_name) >= 128) {
         respond_json_error(req, 404, "no such function", NULL);
         return;
     }
     memcpy(req->module, rest, name_len);
     req->module[name_len] = 0;
-    if (export_name[0] && strcmp(req->method, "POST")) {
-        respond_json_error(req, 405, "functions are called with POST", "Allow: POST\r\n");
-        return;
-    }
     wf_version_t *v = wf_registry_get(s->registry, req->module);
     if (!v) {
         respond_json_error(req, 404, "no such module", NULL);
@@ -363,7 +359,7 @@ int wf_cmd_serve(int argc, char **argv)
     if (!s->registry)
         goto fail_registry;
     s->dispatch = wf_dispatch_new(&s->loop, s->workers, (size_t)s->config.queue_depth,
-                                  &s->metrics, NULL, on_job_done, s);
+                                  &s->metrics, wf_cgi_invoke, &s->log, on_job_done, s);
     if (!s->dispatch)
         goto fail_dispatch;
     if (wf_registry_start(s->registry, &s->loop)) {

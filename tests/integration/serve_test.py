@@ -145,6 +145,8 @@ def build_modules(d):
     shutil.copy(os.path.join(ex, "greet.json"), d)
     shutil.copy(os.path.join(ex, "greet_c.wasm"), d)
     shutil.copy(os.path.join(ex, "greet_c.json"), d)
+    if os.path.exists(os.path.join(ex, "cgi_hello.wasm")):
+        shutil.copy(os.path.join(ex, "cgi_hello.wasm"), d)
     # Modules that must fail to load, with their errors shown.
     with open(os.path.join(d, "broken.wasm"), "wb") as f:
         f.write(b"\0asm\1\0\0\0\x01\x05garbage")
@@ -345,6 +347,9 @@ def section_abi(d):
     s, _, b = call(p, "/fn/adapt/mix", '[-2, "10", false, 2.5, "hé"]')
     check(s == 200 and json.loads(b) == ["hé", 8, True, 2.5],
           "mixed adapter through a return pointer (%s %r)" % (s, b))
+    if os.path.exists(os.path.join(ROOT, "examples", "cgi_hello.wasm")):
+        s, _, b = call(p, "/fn/cgi_hello/x/y?q=1", method="GET")
+        check(s == 200 and b"path info: /x/y" in b, "CGI module (%s %r)" % (s, b[:80]))
     # Fresh instances: no state carried over. Reuse: state per worker.
     got = [call(p, "/fn/counter/next") for _ in range(5)]
     values = [json.loads(b)[0] for s, _, b in got if s == 200]
