@@ -223,6 +223,9 @@ int32_t wf__wasi_fd_readdir(wasi_call_t *c, const wf_val_t *a);
 /* Opens path beneath dirfd (no absolute paths, no `..` above dirfd, no
    symbolic link leading out); returns a host fd or -(host errno). */
 int wf__wasi_os_open_beneath(int dirfd, const char *path, int flags, unsigned mode);
+/* The same, walked one component at a time in user space (the fallback
+   when openat2 is missing; exposed for tests). */
+int wf__wasi_os_open_walk(int dirfd, const char *path, int flags, unsigned mode);
 /* Sets the times of the file an O_PATH descriptor refers to. */
 int wf__wasi_os_futimes(int fd, const struct timespec times[2]);
 

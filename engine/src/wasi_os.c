@@ -32,7 +32,7 @@
 ** absolute target fails with EXDEV. The last component is opened with flags
 ** (O_NOFOLLOW in flags means a final link is not followed).
 */
-static int open_walk(int dirfd, const char *path, int flags, unsigned mode)
+int wf__wasi_os_open_walk(int dirfd, const char *path, int flags, unsigned mode)
 {
     char *work = malloc(2 * WASI_MAX_PATH + 2);
     if (!work)
@@ -69,6 +69,10 @@ static int open_walk(int dirfd, const char *path, int flags, unsigned mode)
         const char *name = *rest ? rest : ".";
         char *next = slash ? slash + 1 : rest + strlen(rest);
 
+        if (!strcmp(name, ".") && !last) {
+            rest = next; /* "." names the same directory: nothing to push */
+            continue;
+        }
         if (!strcmp(name, "..")) {
             if (depth == 0) {
                 result = -EXDEV;
@@ -198,7 +202,7 @@ int wf__wasi_os_open_beneath(int dirfd, const char *path, int flags, unsigned mo
         break;
     }
 #endif
-    return open_walk(dirfd, path, flags | O_CLOEXEC, mode);
+    return wf__wasi_os_open_walk(dirfd, path, flags | O_CLOEXEC, mode);
 }
 
 int wf__wasi_os_futimes(int fd, const struct timespec times[2])
