@@ -379,6 +379,110 @@ static wf_err_t run_segments(wf_instance_t *instance, bool *escaped, wf_error_in
     return WF_OK;
 }
 
+/* ---------------------------------------------------------------------- */
+/* Kept instances                                                          */
+/* ---------------------------------------------------------------------- */
+
+/*
+** The spec keeps a failed instantiation's effects: an active element
+** segment may have stored the instance's functions in an imported table
+** before a later segment trapped (or the start function may have, before it
+** trapped), and they must stay callable through that table. Such an
+** instance is "kept" by every table it imported: each holds a reference to
+** the instance, and the instance's own references to those tables are given
+** up (it borrows them), so that table and instance do not keep each other
+** alive forever. When a keeping table's last owner lets go
+** (wf__table_release_kept), an instance kept by it alone is freed with it;
+** one still kept by another table takes its references to this table back,
+** so it never points at a freed table.
+*/
+
+static bool table_keeps(const wf_table_t *table, const wf_instance_t *instance)
+{
+    if (!table)
+        return false;
+    for (uint32_t i = 0; i < table->kept_count; i++)
+        if (table->kept[i] == instance)
+            return true;
+    return false;
+}
+
+/* How many of the instance's table slots hold table (one reference each). */
+static long table_slots(const wf_instance_t *instance, const wf_table_t *table)
+{
+    long count = 0;
+    for (uint32_t i = 0; i < instance->module->table_count; i++)
+        count += instance->tables[i] == table;
+    return count;
+}
+
+/* Makes table keep instance; false when out of memory. */
+static bool keep_instance(wf_table_t *table, wf_instance_t *instance)
+{
+    if (table_keeps(table, instance))
+        return true;
+    wf_instance_t **kept =
+        wf__realloc(&table->allocator, table->kept, table->kept_count * sizeof *kept,
+                    (table->kept_count + 1) * sizeof *kept);
+    if (!kept)
+        return false;
+    table->kept = kept;
+    table->kept[table->kept_count++] = instance;
+    atomic_fetch_add_explicit(&instance->refcount, 1, memory_order_relaxed);
+    /* The caller still owns the table (it passed it in), so this never
+       drops the count to zero. */
+    atomic_fetch_sub_explicit(&table->refcount, table_slots(instance, table),
+                              memory_order_acq_rel);
+    return true;
+}
+
+static void remove_kept(wf_table_t *table, uint32_t i)
+{
+    table->kept[i] = table->kept[--table->kept_count];
+}
+
+bool wf__table_release_kept(wf_table_t *table)
+{
+    /* The array always holds exactly kept_count entries until now. */
+    size_t bytes = table->kept_count * sizeof *table->kept;
+    while (table->kept_count) {
+        wf_instance_t *instance = table->kept[table->kept_count - 1];
+        if (atomic_load_explicit(&instance->refcount, memory_order_acquire) == 1) {
+            wf_instance_free(instance); /* skips this table: still borrowed */
+            remove_kept(table, table->kept_count - 1);
+        } else {
+            atomic_fetch_add_explicit(&table->refcount, table_slots(instance, table),
+                                      memory_order_relaxed);
+            remove_kept(table, table->kept_count - 1);
+            atomic_fetch_sub_explicit(&instance->refcount, 1, memory_order_acq_rel);
+        }
+    }
+    wf__free(&table->allocator, table->kept, bytes);
+    table->kept = NULL;
+    return atomic_load_explicit(&table->refcount, memory_order_acquire) > 0;
+}
+
+/*
+** After a trap that may have let references escape: has every imported
+** table keep the instance. Returns false if it could not be kept safely
+** (out of memory, or references may sit in an imported global, which keeps
+** nothing); the instance must then be leaked rather than freed.
+*/
+static bool keep_alive(wf_instance_t *instance)
+{
+    const wf_module_t *module = instance->module;
+    bool kept = module->import_table_count > 0;
+    for (uint32_t i = 0; i < module->import_global_count; i++) {
+        const wf__global_def_t *def = &module->globals[i];
+        if (def->mutable_ && (def->type == WF_FUNCREF || def->type == WF_EXTERNREF))
+            kept = false;
+    }
+    for (uint32_t i = 0; i < module->import_table_count; i++)
+        if (!keep_instance(instance->tables[i], instance))
+            kept = false;
+    return kept;
+}
+
 /*
 ** Whether code of this module can leave a reference to one of its functions
 ** somewhere that outlives the instance: an imported table, or an imported
@@ -426,6 +530,7 @@ wf_err_t wf_instance_new(wf_module_t *module, const wf_extern_t *imports, size_t
        written in full below before anything can fail. */
     wf_instance_t *instance = (wf_instance_t *)block;
     memset(instance, 0, sizeof *instance);
+    atomic_init(&instance->refcount, 1);
     instance->module = wf_module_retain(module);
     instance->allocator = *allocator;
     instance->funcs = (wf_func_t **)(block + l.funcs);
@@ -486,13 +591,10 @@ wf_err_t wf_instance_new(wf_module_t *module, const wf_extern_t *imports, size_t
         rc = wf__interp_call(instance->funcs[module->start], slots, err);
     }
     if (rc != WF_OK) {
-        /* The spec keeps a failed instantiation's effects. If an imported
-           table (or whatever the start function reached) may now refer to
-           this instance's functions, the instance must live on: the caller
-           gets it to free once those references are dead. */
-        if (escaped)
-            *out = instance;
-        else
+        /* The spec keeps a failed instantiation's effects: if an imported
+           table may now refer to this instance's functions, the tables keep
+           it alive (see "Kept instances"). */
+        if (!escaped || keep_alive(instance))
             wf_instance_free(instance);
         return rc;
     }
@@ -505,13 +607,16 @@ fail:
 }
 
 /*
-** Frees an instance, whole or half-built: drops the references to its
+** Drops the owner's reference to an instance, whole or half-built; the last
+** reference (see "Kept instances") frees it: drops the references to its
 ** memories, tables and globals (imported ones live on with their other
 ** owners), the execution state and the module.
 */
 void wf_instance_free(wf_instance_t *instance)
 {
     if (!instance)
+        return;
+    if (atomic_fetch_sub_explicit(&instance->refcount, 1, memory_order_acq_rel) != 1)
         return;
     wf_module_t *module = instance->module;
     wf_allocator_t allocator = instance->allocator;
@@ -520,7 +625,8 @@ void wf_instance_free(wf_instance_t *instance)
     for (uint32_t i = 0; i < module->memory_count; i++)
         wf_memory_free(instance->memories[i]);
     for (uint32_t i = 0; i < module->table_count; i++)
-        wf_table_free(instance->tables[i]);
+        if (!table_keeps(instance->tables[i], instance)) /* else borrowed */
+            wf_table_free(instance->tables[i]);
     for (uint32_t i = 0; i < module->global_count; i++) {
         wf_global_t *global = instance->globals[i];
         if (i >= module->import_global_count &&

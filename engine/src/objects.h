@@ -29,6 +29,14 @@ wf_err_t wf__table_new(const wf_allocator_t *allocator, const wf_limits_t *limit
                        uint8_t elem_type, uint64_t cap_elems, wf_table_t **out);
 
 /*
+** Called by wf_table_free when the table's count reaches zero while it keeps
+** instances alive (instance.c, "Kept instances"): frees those kept by it
+** alone, hands the table to the others. Returns true if the table must live
+** on (an instance now owns it), false if it can be freed.
+*/
+bool wf__table_release_kept(wf_table_t *table);
+
+/*
 ** Makes a global holding the slot-encoded value (value[1] only read for
 ** v128). Returns owned (wf_global_free), or NULL when out of memory.
 */

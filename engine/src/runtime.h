@@ -44,6 +44,10 @@ struct wf_table {
     uint64_t max;        /* effective maximum */
     wf_limits_t limits;  /* as declared */
     void **elems;        /* funcref: wf_func_t *, externref: void *; NULL is null */
+    /* Instances whose instantiation failed after storing their functions
+       here: the table keeps them alive (see instance.c, "kept instances"). */
+    wf_instance_t **kept;
+    uint32_t kept_count;
 };
 
 struct wf_global {
@@ -79,6 +83,7 @@ struct wf_host_call {
 struct wf__exec;
 
 struct wf_instance {
+    _Atomic long refcount; /* the owner's, plus one per table keeping it */
     wf_module_t *module; /* retained */
     wf_allocator_t allocator;
 

@@ -69,6 +69,8 @@ void wf_table_free(wf_table_t *table)
         return;
     if (atomic_fetch_sub_explicit(&table->refcount, 1, memory_order_acq_rel) != 1)
         return;
+    if (table->kept_count && wf__table_release_kept(table))
+        return;
     wf_allocator_t allocator = table->allocator;
     wf__free(&allocator, table->elems, (size_t)table->capacity * sizeof *table->elems);
     wf__free(&allocator, table, sizeof *table);

@@ -278,14 +278,11 @@ typedef struct wf_instance_limits {
 ** Borrows module (retains it) and the imports (retains memories, tables and
 ** globals; functions must outlive the instance). On success *out is owned
 ** (free with wf_instance_free).
-** One exception to "the instance is freed": when the trap came after an
-** active element segment wrote into an imported table, or from the start
-** function of a module that imports a table or a mutable reference global,
-** that table (or global) may now refer to the instance's functions, so the
-** instance is kept and *out is set even though an error is returned; free
-** it (wf_instance_free) once nothing uses those references (the spec test
-** linking.wast calls such a function later). In every other failure *out
-** is NULL.
+** On any failure *out is NULL. When the trap came after an active element
+** segment wrote into an imported table (or from the start function), that
+** table may now refer to the instance's functions: the engine then keeps
+** the instance alive for as long as the imported tables live, so those
+** functions stay callable (the spec test linking.wast calls them later).
 */
 wf_err_t wf_instance_new(wf_module_t *module, const wf_extern_t *imports, size_t import_count,
                          const wf_instance_limits_t *limits, wf_instance_t **out,

@@ -429,11 +429,16 @@ static void test_elem_trap(void)
     wf_error_info_t err;
     CHECK_INT(wf_instance_new(&m, &ext, 1, NULL, &inst, &err), WF_ERR_TRAP_TABLE_OOB);
     CHECK_STR(err.message, "out of bounds table access");
-    /* The first segment's effect stays, so the instance is kept alive. */
-    CHECK(inst != NULL);
-    CHECK(tab->elems[0] != NULL && tab->elems[0] == inst->funcs[0]);
+    /* The first segment's effect stays, so the table keeps the instance alive. */
+    CHECK(inst == NULL);
+    wf_func_t *kept = tab->elems[0];
+    CHECK(kept != NULL);
     CHECK(tab->elems[1] == NULL);
-    wf_instance_free(inst);
+    CHECK_INT(tab->kept_count, 1);
+    CHECK(kept->instance->tables[0] == tab);
+    CHECK_INT(kept->index, 0);
+    CHECK_INT(atomic_load(&tab->refcount), 1); /* the instance borrows it */
+    CHECK_INT(atomic_load(&m.refcount), 2);
 
     /* Out of bounds at once: no effect, the instance is freed. */
     elems[0].offset = i32_const(-1);
@@ -449,7 +454,55 @@ static void test_elem_trap(void)
     elems[0].offset = i32_const(3);
     CHECK_INT(wf_instance_new(&m, &ext, 1, NULL, &inst, &err), WF_ERR_TRAP_TABLE_OOB);
     CHECK(inst == NULL);
-    wf_table_free(tab);
+    CHECK_INT(tab->kept_count, 1);
+    wf_table_free(tab); /* frees the kept instance too (LeakSanitizer checks) */
+    CHECK_INT(atomic_load(&m.refcount), 1);
+}
+
+/* B2: two imported tables keep a failed instance; either may die first. */
+static void test_kept_by_two(bool first_dies_first)
+{
+    static wf_module_t m;
+    static wf__import_t imports[] = {{"env", "t1", WF_EXTERN_TABLE, 0},
+                                     {"env", "t2", WF_EXTERN_TABLE, 1}};
+    static wf__func_t funcs[1];
+    static wf__table_def_t tables[] = {{WF_FUNCREF, {.min = 0}}, {WF_FUNCREF, {.min = 0}}};
+    static wf__const_expr_t items[1];
+    static wf__elem_segment_t elems[3];
+    module_init(&m);
+    m.import_count = 2;
+    m.imports = imports;
+    add_func(&m, funcs, 2);
+    m.tables = tables;
+    m.table_count = m.import_table_count = 2;
+    items[0] = ref_func(0);
+    elems[0] = (wf__elem_segment_t){WF__SEGMENT_ACTIVE, WF_FUNCREF, 0, i32_const(0), 1, items};
+    elems[1] = (wf__elem_segment_t){WF__SEGMENT_ACTIVE, WF_FUNCREF, 1, i32_const(0), 1, items};
+    elems[2] = (wf__elem_segment_t){WF__SEGMENT_ACTIVE, WF_FUNCREF, 1, i32_const(9), 1, items};
+    m.elems = elems;
+    m.elem_count = 3;
+
+    wf_table_t *t1, *t2;
+    wf_limits_t tl = {.min = 1};
+    CHECK_INT(wf_table_new(&tl, WF_FUNCREF, &t1), WF_OK);
+    CHECK_INT(wf_table_new(&tl, WF_FUNCREF, &t2), WF_OK);
+    wf_extern_t ext[2] = {{WF_EXTERN_TABLE, {.table = t1}}, {WF_EXTERN_TABLE, {.table = t2}}};
+    wf_instance_t *inst;
+    wf_error_info_t err;
+    CHECK_INT(wf_instance_new(&m, ext, 2, NULL, &inst, &err), WF_ERR_TRAP_TABLE_OOB);
+    CHECK(inst == NULL);
+    wf_func_t *f = t1->elems[0];
+    CHECK(f != NULL && t2->elems[0] == f);
+    CHECK_INT(atomic_load(&f->instance->refcount), 2);
+    wf_table_t *dies_first = first_dies_first ? t1 : t2, *survivor = first_dies_first ? t2 : t1;
+    wf_table_free(dies_first);
+    /* The instance lives on through the survivor and owns the other table now. */
+    CHECK_INT(atomic_load(&f->instance->refcount), 1);
+    CHECK_INT(dies_first->kept_count, 0);
+    CHECK_INT(atomic_load(&dies_first->refcount), 1);
+    CHECK(f->instance->tables[first_dies_first ? 0 : 1] == dies_first);
+    CHECK(survivor->elems[0] == f);
+    wf_table_free(survivor); /* frees the instance, which frees the other table */
     CHECK_INT(atomic_load(&m.refcount), 1);
 }
 
@@ -605,6 +658,8 @@ int main(void)
     test_instantiate();
     test_unlinkable();
     test_elem_trap();
+    test_kept_by_two(true);
+    test_kept_by_two(false);
     test_data_trap();
     test_limits();
     test_start();
