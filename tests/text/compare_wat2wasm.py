@@ -2,25 +2,43 @@
 """Compares wafer's text encoder with wat2wasm (through wast2json) on every
 module of the given .wast files.
 
-usage: compare_wat2wasm.py WASTDUMP WORKDIR FILE.wast...
+usage: compare_wat2wasm.py WASTDUMP WORKDIR [--expected FILE] (FILE.wast|DIR)...
 
 WASTDUMP is the tests/text helper that parses a script with wf_wast_parse and
 writes each module it encoded as WORKDIR/<file>/ours/<n>.wasm, printing one
 line per module: index, line, command kind, form, ok|err, position, message.
 Modules are matched with wast2json's by the line of their command.
 
-Prints a summary: identical, different (each listed with the reason found
-by wasm-objdump when the difference is only in a section's layout), only
-one side encoded, and the files wast2json rejects. Exits 1 when a module
-differs in content or when a module wast2json encodes fails to encode here.
+The --expected file lists known differences, one per line as
+"SCRIPT:LINE reason" (# starts a comment). Prints a summary: identical,
+different (expected or not), failed here, and the files wast2json rejects.
+Exits 1 on an unexpected difference, a listed difference that is gone, or a
+module wast2json encodes that fails to encode here.
 """
 import json, os, subprocess, sys
 
 def main():
     dump, work = sys.argv[1], sys.argv[2]
-    totals = dict(same=0, differ=0, ours_failed=0, theirs_only_quote=0, rejected_files=0)
+    args = sys.argv[3:]
+    expected = {}
+    if args and args[0] == "--expected":
+        with open(args[1]) as f:
+            for line in f:
+                line = line.split("#", 1)[0].strip()
+                if line:
+                    key, _, reason = line.partition(" ")
+                    expected[key] = reason.strip()
+        args = args[2:]
+    files = []
+    for a in args:
+        if os.path.isdir(a):
+            files += sorted(os.path.join(a, n) for n in os.listdir(a) if n.endswith(".wast"))
+        else:
+            files.append(a)
+    seen_expected = set()
+    totals = dict(same=0, differ=0, expected_differ=0, ours_failed=0, rejected_files=0)
     problems = []
-    for wast in sys.argv[3:]:
+    for wast in files:
         base = os.path.basename(wast)[:-5]
         d = os.path.join(work, base)
         os.makedirs(os.path.join(d, "ours"), exist_ok=True)
@@ -32,7 +50,7 @@ def main():
         for line in ours.stdout.splitlines():
             parts = line.split(" ", 6)
             mine[int(parts[1])] = (parts[0], parts[4], parts[6] if len(parts) > 6 else "")
-        r = subprocess.run(["wast2json", "--disable-simd" if False else "--enable-threads",
+        r = subprocess.run(["wast2json", "--enable-threads",
                             wast, "-o", os.path.join(d, "ref.json")], capture_output=True, text=True)
         if r.returncode != 0:
             totals["rejected_files"] += 1
@@ -61,9 +79,18 @@ def main():
                 our = f.read()
             if our == theirs:
                 totals["same"] += 1
+            elif f"{base}:{line}" in expected:
+                totals["expected_differ"] += 1
+                seen_expected.add(f"{base}:{line}")
+                print(f"{base}:{line}: differs as expected: {expected[base + ':' + str(line)]}")
             else:
                 totals["differ"] += 1
                 problems.append(f"{base}:{line}: bytes differ (ours {d}/ours/{idx}.wasm, theirs {d}/{fn})")
+    for key in expected:
+        if key not in seen_expected and os.path.basename(key.split(":")[0]) in \
+                {os.path.basename(f)[:-5] for f in files}:
+            problems.append(f"{key}: listed as different but now identical or gone")
+            totals["differ"] += 1
     for p in problems:
         print(p)
     print(" ".join(f"{k}={v}" for k, v in totals.items()))

@@ -71,6 +71,8 @@ typedef enum wf_wast_module_form {
 typedef struct wf_wast_module {
     char *name;    /* "$id" or NULL */
     uint32_t line; /* 1-based line of "(module" */
+    size_t source_offset; /* the module's text in the script: "(module ... )" */
+    size_t source_len;
     wf_wast_module_form_t form;
     uint8_t *bytes;
     size_t size;

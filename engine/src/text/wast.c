@@ -9,6 +9,7 @@
 #include "wf/text.h"
 
 typedef struct wast {
+    const char *text;
     const wf__token_list_t *list;
     const wf__token_t *toks;
     size_t pos;
@@ -104,8 +105,22 @@ static wf_err_t take_strings(wast_t *p, char **out, size_t *len)
 
 /* ---------------------------------------------------------------- modules -- */
 
-/* (module $id? ...) at the current '('; fills m. */
+static wf_err_t parse_module_inner(wast_t *p, wf_wast_module_t *m);
+
+/* (module $id? ...) at the current '('; fills m, with its span in the script. */
 static wf_err_t parse_module(wast_t *p, wf_wast_module_t *m)
+{
+    const wf__token_t *open = peek(p);
+    wf_err_t rc = parse_module_inner(p, m);
+    if (rc == WF_OK) {
+        const wf__token_t *close = &p->toks[p->pos - 1];
+        m->source_offset = (size_t)(open->text - p->text);
+        m->source_len = (size_t)(close->text + close->len - open->text);
+    }
+    return rc;
+}
+
+static wf_err_t parse_module_inner(wast_t *p, wf_wast_module_t *m)
 {
     size_t open = p->pos;
     wf_err_t rc;
@@ -543,7 +558,7 @@ wf_err_t wf_wast_parse(const char *text, size_t len, wf_wast_script_t **out, wf_
         wf__tokens_free(&list);
         return wf__error(err, WF_ERR_NOMEM, 0, "out of memory");
     }
-    wast_t p = {&list, list.tokens, 0, err};
+    wast_t p = {text, &list, list.tokens, 0, err};
     /* A script may also be a bare module's fields (an implicit module). */
     if (list.tokens[0].kind == WF_TOK_LPAREN &&
         (wf__tok_is(&list.tokens[1], "func") || wf__tok_is(&list.tokens[1], "type") ||

@@ -2052,15 +2052,14 @@ wf_err_t wf_wat_to_wasm(const char *text, size_t len, uint8_t **out, size_t *out
     rc = wf__wat_encode_fields(&list, start, &stop, out, out_len, err);
     if (rc == WF_OK) {
         const wf__token_t *t = &list.tokens[stop];
-        if (wrapped && t->kind == WF_TOK_RPAREN)
+        char d[64];
+        if (wrapped && t->kind != WF_TOK_RPAREN)
+            rc = wf__text_error(err, t, "unexpected %s, expected ')'", describe(t, d, sizeof d));
+        else if (wrapped)
             t = &list.tokens[++stop];
-        if (t->kind != WF_TOK_EOF) {
-            char d[64];
+        if (rc == WF_OK && t->kind != WF_TOK_EOF)
             rc = wf__text_error(err, t, "unexpected token %s after the module",
                                 describe(t, d, sizeof d));
-        } else if (wrapped && list.tokens[stop - 1].kind != WF_TOK_RPAREN) {
-            rc = wf__text_error(err, t, "unexpected end of input, expected ')'");
-        }
         if (rc != WF_OK) {
             wf_wat_free(*out);
             *out = NULL;
