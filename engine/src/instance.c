@@ -253,15 +253,6 @@ static void apply_limit_defaults(const wf_instance_limits_t *given, wf_instance_
         out->stack_bytes = DEFAULT_STACK_BYTES;
 }
 
-/* Whether the module exports its global number index. */
-static bool global_exported(const wf_module_t *module, uint32_t index)
-{
-    for (uint32_t i = 0; i < module->export_count; i++)
-        if (module->exports[i].kind == WF_EXTERN_GLOBAL && module->exports[i].index == index)
-            return true;
-    return false;
-}
-
 /* Makes the defined memories, tables and globals (imports are already in). */
 static wf_err_t create_objects(wf_instance_t *instance, wf_error_info_t *err)
 {
@@ -292,24 +283,28 @@ static wf_err_t create_objects(wf_instance_t *instance, wf_error_info_t *err)
             return wf__error(err, rc, 0, "table %u: out of memory", i);
     }
 
-    /* Storage first (exported globals can outlive the instance, so they are
-       allocated apart), then the initialisers in order. */
-    static const uint64_t zero[2] = {0, 0};
+    /* Storage first, then the initialisers in order. Defined globals live in
+       the block, except exported ones: an importer may hold those beyond
+       the instance's life, so they are allocated apart. */
     for (uint32_t i = module->import_global_count; i < module->global_count; i++) {
         const wf__global_def_t *def = &module->globals[i];
-        wf_global_t *global;
-        if (global_exported(module, i)) {
-            global = wf__global_new(allocator, def->type, def->mutable_, zero);
-            if (!global)
-                return wf__error(err, WF_ERR_NOMEM, 0, "out of memory");
-        } else {
-            global = &instance->own_globals[i - module->import_global_count];
-            atomic_init(&global->refcount, 1);
-            global->type = def->type;
-            global->mutable_ = def->mutable_;
-            global->allocator = *allocator;
-        }
+        wf_global_t *global = &instance->own_globals[i - module->import_global_count];
+        atomic_init(&global->refcount, 1);
+        global->type = def->type;
+        global->mutable_ = def->mutable_;
+        global->allocator = *allocator;
         instance->globals[i] = global;
+    }
+    static const uint64_t zero[2] = {0, 0};
+    for (uint32_t e = 0; e < module->export_count; e++) {
+        uint32_t i = module->exports[e].index;
+        if (module->exports[e].kind != WF_EXTERN_GLOBAL || i < module->import_global_count ||
+            instance->globals[i] != &instance->own_globals[i - module->import_global_count])
+            continue; /* imported, or exported twice */
+        const wf__global_def_t *def = &module->globals[i];
+        instance->globals[i] = wf__global_new(allocator, def->type, def->mutable_, zero);
+        if (!instance->globals[i])
+            return wf__error(err, WF_ERR_NOMEM, 0, "out of memory");
     }
     for (uint32_t i = module->import_global_count; i < module->global_count; i++)
         eval_const(instance, &module->globals[i].init, instance->globals[i]->value);
@@ -509,9 +504,9 @@ wf_err_t wf_instance_new(wf_module_t *module, const wf_extern_t *imports, size_t
     *out = NULL;
     if (!module)
         return wf__error(err, WF_ERR_ARGUMENT, 0, "no module");
-    if (import_count != module->import_count)
+    if (import_count != module->import_count || (import_count && !imports))
         return wf__error(err, WF_ERR_UNLINKABLE, 0, "the module has %u imports, %zu were given",
-                         module->import_count, import_count);
+                         module->import_count, imports ? import_count : 0);
     for (uint32_t i = 0; i < module->import_count; i++) {
         rc = check_import(module, i, &imports[i], err);
         if (rc != WF_OK)

@@ -68,10 +68,10 @@ static wf__func_t a_funcs[3];
 static wf__table_def_t a_tables[2];
 static wf_limits_t a_memories[1];
 static wf__global_def_t a_globals[4];
-static wf__export_t a_exports[7] = {
+static wf__export_t a_exports[8] = {
     {"f1", WF_EXTERN_FUNC, 1},     {"f0", WF_EXTERN_FUNC, 0},  {"tab", WF_EXTERN_TABLE, 0},
     {"own_tab", WF_EXTERN_TABLE, 1}, {"mem", WF_EXTERN_MEMORY, 0}, {"g1", WF_EXTERN_GLOBAL, 1},
-    {"g2", WF_EXTERN_GLOBAL, 2},
+    {"g2", WF_EXTERN_GLOBAL, 2},   {"g1again", WF_EXTERN_GLOBAL, 1},
 };
 static wf__const_expr_t a_e0_items[2], a_e1_items[2], a_e2_items[1], a_e3_items[1];
 static wf__elem_segment_t a_elems[4];
@@ -106,7 +106,7 @@ static void build_module_a(void)
     m->global_count = 4;
     m->import_global_count = 1;
     m->exports = a_exports;
-    m->export_count = 7;
+    m->export_count = 8;
 
     a_e0_items[0] = ref_func(1);
     a_e0_items[1] = ref_func(0);
@@ -244,6 +244,9 @@ static void test_instantiate(void)
     CHECK_INT(wf_instance_export(inst, "g1", &ext), WF_OK);
     CHECK_INT(ext.kind, WF_EXTERN_GLOBAL);
     wf_global_t *g1 = wf_global_retain(ext.of.global);
+    CHECK(g1 != &inst->own_globals[0]); /* exported: allocated apart */
+    CHECK_INT(wf_instance_export(inst, "g1again", &ext), WF_OK);
+    CHECK(ext.of.global == g1);
     wf_val_t v = {.type = WF_I32, .of.i32 = 77};
     CHECK_INT(wf_global_set(g1, &v), WF_OK);
     CHECK_INT(wf_instance_export(inst, "g2", &ext), WF_OK);
@@ -637,7 +640,7 @@ static void test_module_queries(void)
     CHECK(!imp.type.global_mutable);
     CHECK_INT(wf_module_import(&module_a, 4, &imp), WF_ERR_ARGUMENT);
 
-    CHECK_INT(wf_module_export_count(&module_a), 7);
+    CHECK_INT(wf_module_export_count(&module_a), 8);
     wf_export_desc_t exp;
     CHECK_INT(wf_module_find_export(&module_a, "g1", &exp), WF_OK);
     CHECK_INT(exp.type.kind, WF_EXTERN_GLOBAL);
@@ -646,7 +649,7 @@ static void test_module_queries(void)
     CHECK_INT(wf_module_find_export(&module_a, "f1", &exp), WF_OK);
     CHECK_INT(exp.type.func.result_count, 1);
     CHECK_INT(wf_module_find_export(&module_a, "zz", &exp), WF_ERR_NOT_FOUND);
-    CHECK_INT(wf_module_export(&module_a, 7, &exp), WF_ERR_ARGUMENT);
+    CHECK_INT(wf_module_export(&module_a, 8, &exp), WF_ERR_ARGUMENT);
     CHECK(wf_module_func_name(&module_a, 1) == NULL);
     CHECK_STR(wf_valtype_name(WF_V128), "v128");
     CHECK_STR(wf_valtype_name(WF_EXTERNREF), "externref");
