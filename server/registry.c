@@ -328,7 +328,8 @@ static void consider(wf_registry_t *reg, const char *name, const char *file, boo
     errorf(manifest_path, sizeof manifest_path, "%s/%s.json", reg->dir, name);
     signature_t sig;
     stat_signature(path, manifest_path, &sig);
-    if (!sig.present)
+    /* An empty file is one being written (truncated, not yet filled): wait. */
+    if (!sig.present || sig.size == 0)
         return;
     uint64_t now = wf_sandbox_now_ns();
 
