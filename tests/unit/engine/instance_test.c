@@ -655,6 +655,91 @@ static void test_module_queries(void)
     CHECK_STR(wf_valtype_name(WF_EXTERNREF), "externref");
 }
 
+/* ---------------------------------------------------------------------- */
+/* Out of memory at every allocation                                       */
+/* ---------------------------------------------------------------------- */
+
+/*
+** An allocator that fails the fail_at-th allocation and checks that every
+** free and realloc names the size that was allocated (a header keeps it).
+*/
+typedef struct counting {
+    int count, fail_at, live, bad_sizes;
+} counting_t;
+
+static void *counting_realloc(void *user, void *ptr, size_t old_size, size_t new_size)
+{
+    counting_t *c = user;
+    size_t *header = ptr ? (size_t *)ptr - 2 : NULL;
+    if (header && header[0] != old_size)
+        c->bad_sizes++;
+    if (new_size == 0) {
+        if (header) {
+            c->live--;
+            free(header);
+        }
+        return NULL;
+    }
+    if (++c->count == c->fail_at)
+        return NULL;
+    size_t *grown = realloc(header, new_size + 2 * sizeof(size_t));
+    if (!grown)
+        return NULL;
+    if (!header)
+        c->live++;
+    grown[0] = new_size;
+    return grown + 2;
+}
+
+static void test_out_of_memory(void)
+{
+    counting_t c = {0};
+    wf_allocator_t allocator = {counting_realloc, &c};
+    module_a.allocator = allocator;
+    int failures = 0;
+    for (int fail_at = 1; fail_at < 64; fail_at++) {
+        c = (counting_t){.fail_at = fail_at};
+        a_env_t env;
+        a_env_init(&env);
+        wf_instance_t *inst = (wf_instance_t *)1;
+        wf_error_info_t err;
+        wf_err_t rc = wf_instance_new(&module_a, env.imports, 4, NULL, &inst, &err);
+        if (rc == WF_OK) {
+            wf_instance_free(inst);
+        } else {
+            failures++;
+            CHECK_INT(rc, WF_ERR_NOMEM);
+            CHECK(inst == NULL);
+        }
+        a_env_close(&env);
+        CHECK_INT(c.live, 0);
+        CHECK_INT(c.bad_sizes, 0);
+    }
+    CHECK(failures > 3);
+    CHECK(failures < 63); /* it succeeds once enough allocations work */
+    module_a.allocator = (wf_allocator_t){0};
+
+    /* Host functions and their calls. */
+    static const uint8_t i32x9[9] = {WF_I32, WF_I32, WF_I32, WF_I32, WF_I32,
+                                     WF_I32, WF_I32, WF_I32, WF_I32};
+    wf_functype_t ft = {9, 9, i32x9, i32x9};
+    for (int fail_at = 1; fail_at < 6; fail_at++) {
+        c = (counting_t){.fail_at = fail_at};
+        wf_func_t *f = wf_func_new_host(&allocator, &ft, nop, NULL);
+        if (f) {
+            wf_val_t args[9];
+            for (int i = 0; i < 9; i++)
+                args[i] = (wf_val_t){.type = WF_I32, .of.i32 = i};
+            wf_val_t results[9];
+            wf_err_t rc = wf_func_call(f, args, 9, results, 9, NULL);
+            CHECK(rc == WF_OK || rc == WF_ERR_NOMEM);
+            wf_func_free(f);
+        }
+        CHECK_INT(c.live, 0);
+        CHECK_INT(c.bad_sizes, 0);
+    }
+}
+
 int main(void)
 {
     build_module_a();
@@ -667,5 +752,6 @@ int main(void)
     test_limits();
     test_start();
     test_module_queries();
+    test_out_of_memory();
     return TEST_DONE();
 }
