@@ -1,7 +1,8 @@
 /*
 ** text_wastdump SCRIPT.wast DIR: parses a script with wf_wast_parse and writes
 ** every module it encoded as DIR/<n>.wasm, printing one line per module:
-**     <n> <line> <command kind> <form> ok|err <line:col> <message>
+**     <n> <line> <command kind> <form> ok|err <offset> <length> <line:col> <message>
+** (offset and length: the module's text in the script)
 ** (used by compare_wat2wasm.py to match modules with wast2json's).
 */
 #include <stdio.h>
@@ -30,8 +31,9 @@ static void dump(const char *dir, const wf_wast_command_t *commands, size_t coun
                 fclose(f);
             }
         }
-        printf("%d %u %d %d %s %u:%u %s\n", k, c->module.line ? c->module.line : c->line,
+        printf("%d %u %d %d %s %zu %zu %u:%u %s\n", k, c->module.line ? c->module.line : c->line,
                (int)c->kind, (int)c->module.form, c->module.bytes ? "ok" : "err",
+               c->module.source_offset, c->module.source_len,
                c->module.error.line, c->module.error.column,
                c->module.bytes ? "" : c->module.error.message);
     }

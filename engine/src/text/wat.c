@@ -986,8 +986,12 @@ static int parse_plain_block(wat_t *w, buf_t *out, const wf__token_t *kw)
         if (check_end_label(w, label) < 0)
             return -1;
         buf_byte(out, 0x05);
+        size_t mark = out->len;
         if (parse_instrs(w, out) < 0)
             return -1;
+        /* An empty else may be left out of the binary; wabt does. */
+        if (out->len == mark)
+            out->len--;
     }
     if (expect_keyword(w, "end") < 0 || check_end_label(w, label) < 0)
         return -1;
@@ -1059,8 +1063,12 @@ static int parse_folded(wat_t *w, buf_t *out)
             next(w);
             next(w);
             buf_byte(out, 0x05);
+            size_t mark = out->len;
             if (parse_instrs(w, out) < 0 || expect_rparen(w) < 0)
                 return -1;
+            /* An empty else may be left out of the binary; wabt does. */
+            if (out->len == mark)
+                out->len--;
         }
         if (expect_rparen(w) < 0)
             return -1;
