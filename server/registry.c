@@ -328,8 +328,7 @@ static void consider(wf_registry_t *reg, const char *name, const char *file, boo
     errorf(manifest_path, sizeof manifest_path, "%s/%s.json", reg->dir, name);
     signature_t sig;
     stat_signature(path, manifest_path, &sig);
-    /* An empty file is one being written (truncated, not yet filled): wait. */
-    if (!sig.present || sig.size == 0)
+    if (!sig.present)
         return;
     uint64_t now = wf_sandbox_now_ns();
 
@@ -342,6 +341,12 @@ static void consider(wf_registry_t *reg, const char *name, const char *file, boo
         return;
     }
     e->marked = true;
+    if (sig.size == 0) {
+        /* An empty file is one being written (truncated, not yet filled):
+           keep serving what was there, and wait. */
+        pthread_mutex_unlock(&reg->mutex);
+        return;
+    }
     bool same_source = e->source && !strcmp(e->source, path);
     if (same_source && same_signature(&sig, &e->applied)) {
         pthread_mutex_unlock(&reg->mutex);
