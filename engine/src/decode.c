@@ -147,9 +147,9 @@ static wf_err_t read_limits(decoder_t *d, wf__reader_t *r, bool is_memory, wf_li
         return rc;
     if (flags & 0x80)
         return wf__error(d->err, WF_ERR_MALFORMED, at, "integer representation too long");
-    /* Memories may be shared (threads), but only with a maximum: flag 2 is
-       as malformed as in Wasm 2.0. */
-    if (flags > (is_memory ? 3 : 1) || flags == 2)
+    /* Memories may be shared (threads); a shared one without a maximum is
+       the validator's "shared memory must have maximum". */
+    if (flags > (is_memory ? 3 : 1))
         return wf__error(d->err, WF_ERR_MALFORMED, at, "integer too large");
     memset(out, 0, sizeof *out);
     out->has_max = flags & 1;
@@ -815,8 +815,11 @@ static wf_err_t decode_code(decoder_t *d, wf__reader_t *r)
         func->body_offset = wf__reader_offset(&body);
         func->body_end = (size_t)(body.end - body.base);
         rc = scan_body(d, &body);
-        if (rc != WF_OK)
+        if (rc != WF_OK) {
+            if (d->err)
+                d->err->func_index = m->import_func_count + i;
             return rc;
+        }
     }
     return WF_OK;
 }

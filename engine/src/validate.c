@@ -375,7 +375,7 @@ static wf_err_t check_instr(validator_t *v, const wf__instr_t *in)
         if ((rc = check_memory(v, in->imm.memarg.memory)) != WF_OK)
             return rc;
         if (info->prefix == 0xFE && in->imm.memarg.align != info->natural_align)
-            return invalid(v, "alignment must be exactly natural");
+            return invalid(v, "atomic alignment must be natural");
         if (in->imm.memarg.align > info->natural_align)
             return invalid(v, "alignment must not be larger than natural");
     }

@@ -132,13 +132,13 @@ static bool has_prefix(const char *s, const char *prefix)
 }
 
 /* Runs wast2json on one file into dir; returns the parsed JSON or NULL. */
-static cJSON *convert(const char *wast, const char *dir)
+static cJSON *convert(const char *wast, const char *dir, const char *flags)
 {
     char command[8192];
     format(command, sizeof command,
-           "mkdir -p '%s' && cd '%s' && wast2json '%s' -o out.json "
+           "mkdir -p '%s' && cd '%s' && wast2json %s '%s' -o out.json "
            ">/dev/null 2>&1",
-           dir, dir, wast);
+           dir, dir, flags, wast);
     if (system(command) != 0)
         return NULL;
     char path[4200];
@@ -250,8 +250,8 @@ static size_t skip_blank(const char *text, size_t i, size_t n, unsigned *line)
 ** one by one, each at its original line, and keeps those that convert.
 ** Returns how many forms could not be converted.
 */
-static unsigned convert_forms(const char *wast, const char *dir, const char *name, module_fn fn,
-                              void *user)
+static unsigned convert_forms(const char *wast, const char *dir, const char *flags,
+                              const char *name, module_fn fn, void *user)
 {
     blob_t b;
     if (read_file(wast, &b) != 0)
@@ -294,7 +294,7 @@ static unsigned convert_forms(const char *wast, const char *dir, const char *nam
         fwrite(text + start, 1, i - start, f);
         fputc('\n', f);
         fclose(f);
-        cJSON *json = convert(form_wast, form_dir);
+        cJSON *json = convert(form_wast, form_dir, flags);
         if (!json) {
             failed++;
             continue;
@@ -306,32 +306,41 @@ static unsigned convert_forms(const char *wast, const char *dir, const char *nam
     return failed;
 }
 
-/* Converts every file and calls fn for each binary module of interest. */
+/*
+** Converts every file of the core suite (without SIMD) and of the threads
+** suite, and calls fn for each binary module of interest.
+*/
 static int for_each_module(const char *spec, const char *work, module_fn fn, void *user)
 {
-    char core[4096];
-    format(core, sizeof core, "%s/core", spec);
-    char **names;
-    size_t count = list_wast(core, &names);
-    if (count == 0)
-        return -1;
-    unsigned split = 0, lost = 0;
-    for (size_t i = 0; i < count; i++) {
-        char wast[8192], dir[8192];
-        format(wast, sizeof wast, "%s/%s", core, names[i]);
-        format(dir, sizeof dir, "%s/%.*s", work, (int)(strlen(names[i]) - 5), names[i]);
-        cJSON *json = convert(wast, dir);
-        if (json) {
-            for_each_command(json, dir, names[i], fn, user);
-            cJSON_Delete(json);
-        } else {
-            split++;
-            lost += convert_forms(wast, dir, names[i], fn, user);
+    static const char *const suites[2][2] = {{"core", ""}, {"threads", "--enable-threads"}};
+    unsigned files = 0, split = 0, lost = 0;
+    for (int suite = 0; suite < 2; suite++) {
+        char root[4096];
+        format(root, sizeof root, "%s/%s", spec, suites[suite][0]);
+        char **names;
+        size_t count = list_wast(root, &names);
+        if (count == 0 && suite == 0)
+            return -1;
+        for (size_t i = 0; i < count; i++) {
+            char wast[8192], dir[8192], name[512];
+            format(wast, sizeof wast, "%s/%s", root, names[i]);
+            format(dir, sizeof dir, "%s/%s-%.*s", work, suites[suite][0],
+                   (int)(strlen(names[i]) - 5), names[i]);
+            format(name, sizeof name, "%s/%s", suites[suite][0], names[i]);
+            cJSON *json = convert(wast, dir, suites[suite][1]);
+            if (json) {
+                for_each_command(json, dir, name, fn, user);
+                cJSON_Delete(json);
+            } else {
+                split++;
+                lost += convert_forms(wast, dir, suites[suite][1], name, fn, user);
+            }
+            free(names[i]);
+            files++;
         }
-        free(names[i]);
+        free(names);
     }
-    free(names);
-    printf("%zu files; %u converted form by form, where %u forms could not be converted\n", count,
+    printf("%u files; %u converted form by form, where %u forms could not be converted\n", files,
            split, lost);
     return 0;
 }

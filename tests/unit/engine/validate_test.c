@@ -149,8 +149,8 @@ static void test_bodies(void)
     EXPECT("", "", NULL, WF_ERR_INVALID, "alignment must not be larger than natural", 0x41, 0x00,
            0x28, 0x03, 0x00, 0x1A, 0x0B);
     /* atomics need exactly natural alignment */
-    EXPECT("", "", NULL, WF_ERR_INVALID, "alignment must be exactly natural", 0x41, 0x00, 0xFE,
-           0x10, 0x01, 0x00, 0x1A, 0x0B);
+    EXPECT("", "", NULL, WF_ERR_INVALID, "atomic alignment must be natural", 0x41, 0x00, 0xFE, 0x10,
+           0x01, 0x00, 0x1A, 0x0B);
     /* unknown function, global, table */
     EXPECT("", "", NULL, WF_ERR_INVALID, "unknown function 1", 0x10, 0x01, 0x0B);
     EXPECT("", "", NULL, WF_ERR_INVALID, "unknown global 0", 0x23, 0x00, 0x1A, 0x0B);
