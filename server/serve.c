@@ -287,7 +287,9 @@ static void usage(FILE *out)
             "  --config FILE        JSON config file (keys below)\n"
             "  --listen HOST:PORT   default 127.0.0.1:8080\n"
             "  --modules DIR        default ./modules\n"
-            "  --workers N          default: one per CPU core\n\n");
+            "  --workers N          default: one per CPU core\n"
+            "  --check-config       load and validate the config, then exit\n"
+            "  --config-markdown    print the config key table (config/README.md)\n\n");
     wf_config_print_help(out);
 }
 
@@ -325,9 +327,14 @@ int wf_cmd_serve(int argc, char **argv)
         fprintf(stderr, "wafer serve: %s\n", err);
         goto fail_args;
     }
+    bool check_only = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--config")) {
             i++;
+            continue;
+        }
+        if (!strcmp(argv[i], "--check-config")) {
+            check_only = true;
             continue;
         }
         size_t f = 0;
@@ -344,6 +351,11 @@ int wf_cmd_serve(int argc, char **argv)
         }
     }
 
+    if (check_only) {
+        printf("config ok\n");
+        free(s);
+        return 0;
+    }
     rc = 1;
     wf_log_init(&s->log, STDERR_FILENO);
     wf_log_configure(&s->log, s->config.log_level, s->config.log_format, s->config.access_log);
