@@ -73,9 +73,18 @@ static bool is_ref(uint8_t t)
 /* Operand and control stacks                                              */
 /* ====================================================================== */
 
+/*
+** The deepest operand stack a function may have, in values. Calls with many
+** results can push far more values than the body has bytes; beyond this the
+** module is refused rather than given frames of gigabytes.
+*/
+#define MAX_OPERAND_STACK (1u << 20)
+
 static wf_err_t push(validator_t *v, uint8_t type)
 {
     if (v->value_count == v->value_capacity) {
+        if (v->value_capacity >= MAX_OPERAND_STACK)
+            return wf__error(v->err, WF_ERR_LIMIT, v->offset, "operand stack too deep");
         uint32_t cap = v->value_capacity ? v->value_capacity * 2 : 64;
         uint8_t *p = wf__realloc(v->allocator, v->values, v->value_capacity, cap);
         if (!p)
