@@ -109,6 +109,7 @@ MANIFESTS = {
     "loop": {"limits": {"timeout_ms": 300}},
     "fuel": {"limits": {"fuel": 100000, "timeout_ms": 5000}},
     "counter": {"instance": "reuse"},
+    "limited": {"limits": {"max_concurrency": 1, "timeout_ms": 400}},
     "adapt": {"exports": {
         "oob": {"params": ["string"], "results": ["string"]},
         "badutf8": {"params": ["string"], "results": ["string"]},
@@ -134,6 +135,8 @@ def build_modules(d):
     for name, text in WAT.items():
         wat2wasm(text, os.path.join(d, name + ".wasm"))
     wat2wasm(WAT["counter"], os.path.join(d, "fresh.wasm"))
+    wat2wasm(WAT["fuel"], os.path.join(d, "limited.wasm"))
+    wat2wasm(WAT["fuel"], os.path.join(d, "plain.wasm"))
     for name, manifest in MANIFESTS.items():
         with open(os.path.join(d, name + ".json"), "w") as f:
             json.dump(manifest, f)
@@ -238,6 +241,7 @@ def raw(port, data, wait=3.0):
 
 class Daemon:
     def __init__(self, wafer, modules, config, workers=2):
+        self.wafer = wafer
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="wafer-it-")
         self.config = os.path.join(self.dir, "config.json")
@@ -567,6 +571,59 @@ def section_deadline(d):
     check(s == 200, "workers serve after timeouts")
 
 
+def section_overload(d, modules):
+    p = d.port
+    # max_concurrency 1: a second call while one runs gets 429.
+    with concurrent.futures.ThreadPoolExecutor(2) as ex:
+        a = ex.submit(call, p, "/fn/limited/forever", "[]")
+        time.sleep(0.1)
+        b = ex.submit(call, p, "/fn/limited/forever", "[]")
+        got = sorted([a.result()[0], b.result()[0]])
+    check(got == [429, 504], "max_concurrency 1: one 504, one 429 (%s)" % got)
+    # A full queue: one worker, queue_depth 1 -> the third concurrent call gets 503.
+    d2 = Daemon(d.wafer, modules, dict(CONFIG, queue_depth=1), workers=1)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(3) as ex:
+            futs = []
+            for _ in range(3):
+                futs.append(ex.submit(call, d2.port, "/fn/loop/forever", "[]"))
+                time.sleep(0.05)
+            res = [f.result() for f in futs]
+        got = sorted(r[0] for r in res)
+        check(got == [503, 504, 504], "full queue -> 503 (%s)" % got)
+        check(any("retry-after" in r[1] for r in res if r[0] == 503), "503 has Retry-After")
+    finally:
+        check(d2.stop() == 0, "second daemon exits 0")
+
+
+def section_sighup(d, modules):
+    p = d.port
+    t0 = time.time()
+    s, _, _ = call(p, "/fn/plain/forever", "[]")
+    first = time.time() - t0
+    check(s == 504 and 0.9 < first < 1.3, "config deadline 1000 ms (%.3f s)" % first)
+    with open(d.config, "w") as f:
+        json.dump(dict(CONFIG, limits={"timeout_ms": 150}), f)
+    d.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    t0 = time.time()
+    s, _, _ = call(p, "/fn/plain/forever", "[]")
+    second = time.time() - t0
+    check(s == 504 and second < 0.4, "after SIGHUP: deadline 150 ms (%.3f s)" % second)
+    check("config reloaded" in d.log_text(), "config reload logged")
+    with open(d.config, "w") as f:
+        f.write('{"limits": {"timeout_ms": "soon"}}')
+    d.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    check("config reload failed" in d.log_text(), "a bad config on SIGHUP is refused")
+    s, _, _ = call(p, "/healthz", method="GET")
+    check(s == 200, "serving after a refused reload")
+    with open(d.config, "w") as f:
+        json.dump(CONFIG, f)
+    d.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.2)
+
+
 def write_module(path, wat_text, atomic):
     tmp = path + ".tmp"
     wat2wasm(wat_text, tmp)
@@ -692,7 +749,7 @@ def section_shutdown(d):
 def main():
     wafer = sys.argv[1]
     sections = sys.argv[2:] or ["basic", "abi", "errors", "http", "hostile", "deadline",
-                                "reload", "shutdown"]
+                                "overload", "sighup", "reload", "shutdown"]
     modules = tempfile.mkdtemp(prefix="wafer-modules-")
     build_modules(modules)
     d = Daemon(wafer, modules, CONFIG)
@@ -704,7 +761,10 @@ def main():
             print("== %s" % name, flush=True)
             try:
                 fn = globals()["section_" + name]
-                fn(d, modules) if name == "reload" else fn(d)
+                if name in ("reload", "overload", "sighup"):
+                    fn(d, modules)
+                else:
+                    fn(d)
             except Exception as e:  # a section's crash is a failure, not the end
                 check(False, "%s: exception %r" % (name, e))
             print("   %.1f s" % (time.time() - t0), flush=True)
