@@ -374,6 +374,14 @@ static void consider(wf_registry_t *reg, const char *name, const char *file, boo
 
     char err[512] = "";
     wf_version_t *v = load_version(reg, name, path, sig.manifest_present, err, sizeof err);
+    /* A file that changed while it was read is being written again: forget
+       this attempt (success or failure); a later scan sees it settle. */
+    signature_t after;
+    stat_signature(path, manifest_path, &after);
+    if (!same_signature(&sig, &after)) {
+        wf_version_release(v);
+        return;
+    }
 
     pthread_mutex_lock(&reg->mutex);
     e = find_entry(reg, name); /* the array may have moved; never removed here */

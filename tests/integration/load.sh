@@ -50,6 +50,9 @@ wrk -t2 -c64 -d10s --latency -s "$dir/post.lua" "http://127.0.0.1:$port/fn/add/a
 wait $reloader
 versions=$(curl -s "http://127.0.0.1:$port/admin/modules" | python3 -c \
     'import json,sys; print([m["version"] for m in json.load(sys.stdin) if m["name"]=="add"][0])')
+curl -s "http://127.0.0.1:$port/metrics" | awk '
+  /^wafer_instantiate_seconds_sum/ {s=$2} /^wafer_instantiate_seconds_count/ {n=$2}
+  END {if (n) printf "instantiation: %d instances, mean %.0f ns\n", n, s/n*1e9}'
 kill -TERM $pid
 status=0
 wait $pid || status=$?
