@@ -159,6 +159,7 @@ static int compare_names(const void *a, const void *b)
 /* The .wast files of <spec>/core, without SIMD, sorted. Returns the count. */
 static size_t list_wast(const char *core, char ***out)
 {
+    *out = NULL;
     DIR *dir = opendir(core);
     if (!dir)
         return 0;
@@ -499,6 +500,35 @@ static int run_fuzz(const char *spec, const char *work, unsigned count, const ch
         printf("no modules found under %s/core\n", spec);
         return 1;
     }
+    /* Real programs (clang output with name and debug sections), which must
+       all load, join the corpus when WF_FUZZ_EXTRA names their directory. */
+    unsigned extra = 0, extra_failed = 0;
+    const char *extra_dir = getenv("WF_FUZZ_EXTRA");
+    DIR *dir = extra_dir ? opendir(extra_dir) : NULL;
+    struct dirent *e;
+    while (dir && (e = readdir(dir)) != NULL) {
+        size_t n = strlen(e->d_name);
+        char path[8192];
+        blob_t b;
+        if (n < 6 || strcmp(e->d_name + n - 5, ".wasm") != 0)
+            continue;
+        format(path, sizeof path, "%s/%s", extra_dir, e->d_name);
+        if (read_file(path, &b) != 0)
+            continue;
+        wf_error_info_t load_err;
+        if (decode_and_validate(b.bytes, b.size, &load_err) != WF_OK) {
+            printf("%s: rejected: %s\n", path, load_err.message);
+            extra_failed++;
+        }
+        corpus_add(&s.valid, &b);
+        free(b.bytes);
+        extra++;
+    }
+    if (dir)
+        closedir(dir);
+    if (extra_dir)
+        printf("%u extra modules from %s, %u rejected\n", extra, extra_dir, extra_failed);
+
     unsigned outcomes[4] = {0}; /* ok, malformed, invalid, other */
     wf_error_info_t err;
     for (size_t i = 0; i < s.rejected.count; i++) {
@@ -535,7 +565,7 @@ static int run_fuzz(const char *spec, const char *work, unsigned count, const ch
         free(s.rejected.items[i].bytes);
     free(s.valid.items);
     free(s.rejected.items);
-    return wafer_crashes ? 1 : 0;
+    return wafer_crashes || extra_failed ? 1 : 0;
 }
 
 int main(int argc, char **argv)
