@@ -79,6 +79,7 @@ typedef struct wf_wast_module {
     char *text; /* quote form: the concatenated strings, NUL-terminated */
     size_t text_len;
     wf_error_info_t error; /* when bytes is NULL */
+    bool uses_simd;        /* the text uses v128 or SIMD instructions */
 } wf_wast_module_t;
 
 /* Expected-value patterns (results) and plain values (arguments). */

@@ -312,7 +312,8 @@ wf_err_t wf__tokenize(const char *text, size_t len, wf__token_list_t *list, wf_e
             continue;
         }
         if (c == ';' && lx.p + 1 < lx.end && lx.p[1] == ';') {
-            while (lx.p < lx.end && *lx.p != '\n')
+            /* A line comment ends at a newline: LF, CR or CR LF. */
+            while (lx.p < lx.end && *lx.p != '\n' && *lx.p != '\r')
                 lx.p++;
             continue;
         }

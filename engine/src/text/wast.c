@@ -143,7 +143,7 @@ static wf_err_t parse_module_inner(wast_t *p, wf_wast_module_t *m)
             m->form = WF_WAST_FORM_QUOTE;
             m->text = s;
             m->text_len = n;
-            rc = wf_wat_to_wasm(s, n, &m->bytes, &m->size, &m->error);
+            rc = wf__wat_to_wasm(s, n, &m->bytes, &m->size, &m->uses_simd, &m->error);
             if (rc == WF_ERR_NOMEM)
                 return wf__error(p->err, rc, 0, "out of memory");
         }
@@ -151,7 +151,8 @@ static wf_err_t parse_module_inner(wast_t *p, wf_wast_module_t *m)
     }
     m->form = WF_WAST_FORM_TEXT;
     size_t stop;
-    rc = wf__wat_encode_fields(p->list, p->pos, &stop, &m->bytes, &m->size, &m->error);
+    rc = wf__wat_encode_fields(p->list, p->pos, &stop, &m->bytes, &m->size, &m->uses_simd,
+                               &m->error);
     if (rc == WF_ERR_NOMEM)
         return wf__error(p->err, rc, 0, "out of memory");
     if (rc == WF_OK) {
@@ -573,7 +574,8 @@ wf_err_t wf_wast_parse(const char *text, size_t len, wf_wast_script_t **out, wf_
         c->kind = WF_WAST_MODULE;
         c->has_module = true;
         c->line = 1;
-        rc = wf_wat_to_wasm(text, len, &c->module.bytes, &c->module.size, &c->module.error);
+        rc = wf__wat_to_wasm(text, len, &c->module.bytes, &c->module.size, &c->module.uses_simd,
+                             &c->module.error);
         if (rc == WF_ERR_NOMEM)
             goto done;
         rc = WF_OK;

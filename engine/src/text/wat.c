@@ -128,6 +128,7 @@ typedef struct wat {
     uint32_t n_import, n_func, n_table, n_memory, n_global, n_export, n_elem, n_data;
     bool has_start;
     bool uses_data_count;
+    bool uses_simd; /* a v128 type or a SIMD instruction */
 
     /* The function being encoded. */
     space_t locals;
@@ -336,6 +337,8 @@ static int parse_valtype_tok(wat_t *w, const wf__token_t *t, uint8_t *out)
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         if (wf__tok_is(t, table[i].name)) {
             *out = table[i].code;
+            if (*out == 0x7B)
+                w->uses_simd = true;
             return 0;
         }
     }
@@ -800,6 +803,7 @@ static int encode_op(wat_t *w, buf_t *out, const wf__token_t *name)
         int s = lookup_simd(name);
         if (s < 0)
             return fail(w, name, "unknown operator %.*s", (int)name->len, name->text);
+        w->uses_simd = true;
         buf_byte(out, 0xFD);
         buf_u32(out, wf__simd_op_info[s].code);
         return parse_simd_imm(w, out, &wf__simd_op_info[s]);
@@ -1953,7 +1957,8 @@ static void wat_close(wat_t *w)
 }
 
 wf_err_t wf__wat_encode_fields(const wf__token_list_t *tokens, size_t start, size_t *stop,
-                               uint8_t **out, size_t *out_len, wf_error_info_t *err)
+                               uint8_t **out, size_t *out_len, bool *uses_simd,
+                               wf_error_info_t *err)
 {
     wat_t w;
     memset(&w, 0, sizeof w);
@@ -2026,6 +2031,8 @@ wf_err_t wf__wat_encode_fields(const wf__token_list_t *tokens, size_t start, siz
     wat_close(&w);
     *out = mod.data;
     *out_len = mod.len;
+    if (uses_simd)
+        *uses_simd = w.uses_simd;
     return WF_OK;
 
 fail:
@@ -2038,6 +2045,12 @@ fail:
 
 wf_err_t wf_wat_to_wasm(const char *text, size_t len, uint8_t **out, size_t *out_len,
                         wf_error_info_t *err)
+{
+    return wf__wat_to_wasm(text, len, out, out_len, NULL, err);
+}
+
+wf_err_t wf__wat_to_wasm(const char *text, size_t len, uint8_t **out, size_t *out_len,
+                         bool *uses_simd, wf_error_info_t *err)
 {
     wf__token_list_t list;
     wf_error_info_t local;
@@ -2057,7 +2070,7 @@ wf_err_t wf_wat_to_wasm(const char *text, size_t len, uint8_t **out, size_t *out
         if (list.tokens[start].kind == WF_TOK_ID)
             start++;
     }
-    rc = wf__wat_encode_fields(&list, start, &stop, out, out_len, err);
+    rc = wf__wat_encode_fields(&list, start, &stop, out, out_len, uses_simd, err);
     if (rc == WF_OK) {
         const wf__token_t *t = &list.tokens[stop];
         char d[64];
