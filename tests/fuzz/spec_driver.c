@@ -8,6 +8,10 @@
 **     WF_ERR_INVALID. Reports how many messages match the expected text (the
 **     reference interpreter's rule: the expected text is a prefix of ours).
 **
+**   spec_driver dump <spec-dir> <work-dir> <count> <out-dir>
+**     Writes mutants and our verdicts for a differential test against
+**     another engine (tests/fuzz/differential.js, with Node.js).
+**
 **   spec_driver fuzz <spec-dir> <work-dir> [count] [wafer-binary]
 **     Feeds every rejected module, and `count` truncated and bit-flipped
 **     copies of valid ones (fixed seed), through decode + validate; each must
@@ -568,6 +572,43 @@ static int run_fuzz(const char *spec, const char *work, unsigned count, const ch
     return wafer_crashes || extra_failed ? 1 : 0;
 }
 
+/*
+** Writes `count` mutants to outdir with our verdicts in outdir/verdicts.txt
+** ("FILE CODE MESSAGE" lines), for tests/fuzz/differential.js to compare with
+** another engine's.
+*/
+static int run_dump(const char *spec, const char *work, unsigned count, const char *outdir)
+{
+    fuzz_state_t s = {{0}, {0}};
+    if (for_each_module(spec, work, collect_one, &s) != 0 || s.valid.count == 0)
+        return 1;
+    if (mkdir(outdir, 0777) != 0 && errno != EEXIST)
+        return 1;
+    char path[8192];
+    format(path, sizeof path, "%s/verdicts.txt", outdir);
+    FILE *verdicts = fopen(path, "w");
+    if (!verdicts)
+        return 1;
+    uint64_t seed =
+        getenv("WF_FUZZ_SEED") ? strtoull(getenv("WF_FUZZ_SEED"), NULL, 0) : 0x2545F4914F6CDD1Du;
+    for (unsigned i = 0; i < count; i++) {
+        blob_t m;
+        mutate(&s.valid.items[next_random(&seed) % s.valid.count], &seed, &m);
+        wf_error_info_t err;
+        wf_err_t rc = decode_and_validate(m.bytes, m.size, &err);
+        format(path, sizeof path, "%s/m%u.wasm", outdir, i);
+        FILE *f = fopen(path, "wb");
+        if (f) {
+            fwrite(m.bytes, 1, m.size, f);
+            fclose(f);
+            fprintf(verdicts, "m%u.wasm %s %s\n", i, wf_err_name(rc), rc ? err.message : "");
+        }
+        free(m.bytes);
+    }
+    fclose(verdicts);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
@@ -593,6 +634,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "check") == 0)
         return run_check(spec, argv[3]);
     unsigned count = argc > 4 ? (unsigned)strtoul(argv[4], NULL, 10) : 5000;
+    if (strcmp(argv[1], "dump") == 0 && argc > 5)
+        return run_dump(spec, argv[3], count, argv[5]);
     const char *wafer = argc > 5 && access(argv[5], X_OK) == 0 ? argv[5] : NULL;
     return run_fuzz(spec, argv[3], count, wafer);
 }
