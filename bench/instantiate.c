@@ -3,7 +3,8 @@
 ** module (a memory of one page, a mutable global, a table with one active
 ** element segment, a data segment) and calls its exported add(i32, i32),
 ** then frees the instance. Prints the median and 99th percentile of the
-** whole run, and of instantiation alone, in microseconds.
+** whole run, and of instantiation alone, in microseconds: once with fresh
+** memories, once with a wf_memory_pool_t.
 **
 ** Build (release) and run:
 **   cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release
@@ -53,29 +54,22 @@ static int compare(const void *a, const void *b)
 static void report(const char *what, uint64_t *samples, size_t n)
 {
     qsort(samples, n, sizeof *samples, compare);
-    printf("%-28s median %.2f us   p99 %.2f us   (%zu runs)\n", what,
+    printf("%-32s median %.2f us   p99 %.2f us   (%zu runs)\n", what,
            (double)samples[n / 2] / 1000.0, (double)samples[n * 99 / 100] / 1000.0, n);
 }
 
-int main(int argc, char **argv)
+/* Runs the loop; pool may be NULL. Returns 0, or 1 on a failure. */
+static int run(wf_module_t *module, wf_memory_pool_t *pool, size_t runs, const char *label)
 {
-    size_t runs = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
-    if (runs == 0)
-        runs = 1;
-    wf_module_t *module;
-    wf_error_info_t err;
-    wf_err_t rc = wf_module_load(NULL, module_bytes, sizeof module_bytes, &module, &err);
-    if (rc != WF_OK) {
-        fprintf(stderr, "load: %s: %s\n", wf_strerror(rc), err.message);
-        return 1;
-    }
     uint64_t *whole = malloc(runs * sizeof *whole), *inst_only = malloc(runs * sizeof *inst_only);
     if (!whole || !inst_only)
         return 1;
+    wf_instance_limits_t limits = {.memory_pool = pool};
+    wf_error_info_t err;
     for (size_t i = 0; i < runs; i++) {
         uint64_t t0 = now_ns();
         wf_instance_t *instance;
-        rc = wf_instance_new(module, NULL, 0, NULL, &instance, &err);
+        wf_err_t rc = wf_instance_new(module, NULL, 0, &limits, &instance, &err);
         uint64_t t1 = now_ns();
         if (rc != WF_OK) {
             fprintf(stderr, "instantiate: %s: %s\n", wf_strerror(rc), err.message);
@@ -95,10 +89,33 @@ int main(int argc, char **argv)
         whole[i] = t2 - t0;
         inst_only[i] = t1 - t0;
     }
-    report("instantiate+call+free", whole, runs);
-    report("instantiate only", inst_only, runs);
+    char what[64];
+    snprintf(what, sizeof what, "%s: new+call+free", label);
+    report(what, whole, runs);
+    snprintf(what, sizeof what, "%s: new only", label);
+    report(what, inst_only, runs);
     free(whole);
     free(inst_only);
-    wf_module_free(module);
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    size_t runs = argc > 1 ? strtoul(argv[1], NULL, 10) : 100000;
+    if (runs == 0)
+        runs = 1;
+    wf_module_t *module;
+    wf_error_info_t err;
+    wf_err_t rc = wf_module_load(NULL, module_bytes, sizeof module_bytes, &module, &err);
+    if (rc != WF_OK) {
+        fprintf(stderr, "load: %s: %s\n", wf_strerror(rc), err.message);
+        return 1;
+    }
+    wf_memory_pool_t *pool;
+    if (wf_memory_pool_new(NULL, 0, &pool) != WF_OK)
+        return 1;
+    int status = run(module, NULL, runs, "no pool") || run(module, pool, runs, "memory pool");
+    wf_memory_pool_free(pool);
+    wf_module_free(module);
+    return status;
 }

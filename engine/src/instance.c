@@ -261,8 +261,8 @@ static wf_err_t create_objects(wf_instance_t *instance, wf_error_info_t *err)
     wf_err_t rc;
 
     for (uint32_t i = module->import_memory_count; i < module->memory_count; i++) {
-        rc = wf__memory_new(allocator, &module->memories[i], instance->limits.max_memory_pages,
-                            &instance->memories[i]);
+        rc = wf__memory_new(allocator, instance->limits.memory_pool, &module->memories[i],
+                            instance->limits.max_memory_pages, &instance->memories[i]);
         if (rc == WF_ERR_LIMIT)
             return wf__error(err, rc, 0, "memory %u: %llu pages exceed the limit of %u", i,
                              (unsigned long long)module->memories[i].min,

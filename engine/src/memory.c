@@ -31,8 +31,169 @@ static uint64_t host_page_cap(void)
     return SIZE_MAX > 0xFFFFFFFFu ? WF_MAX_PAGES : (1u << 30) / WF_PAGE_SIZE;
 }
 
-wf_err_t wf__memory_new(const wf_allocator_t *allocator, const wf_limits_t *limits,
-                        uint64_t cap_pages, wf_memory_t **out)
+/* ---------------------------------------------------------------------- */
+/* Pools                                                                   */
+/* ---------------------------------------------------------------------- */
+
+struct wf_memory_pool {
+    _Atomic long refcount; /* the owner's, plus one per memory in use */
+    wf_allocator_t allocator;
+    pthread_mutex_t lock;
+    uint32_t max_idle, idle_count;
+    wf_memory_t **idle; /* max_idle entries; idle memories hold no reference */
+};
+
+#define DEFAULT_MAX_IDLE 64u
+
+/* Unmaps a memory and frees its struct (no reference counting). */
+static void memory_destroy(wf_memory_t *memory)
+{
+    wf_allocator_t allocator = memory->allocator;
+    wf__os_release(memory->base, memory->reserved);
+    pthread_mutex_destroy(&memory->grow_lock);
+    wf__free(&allocator, memory, sizeof *memory);
+}
+
+wf_err_t wf_memory_pool_new(const wf_allocator_t *allocator, uint32_t max_idle,
+                            wf_memory_pool_t **out)
+{
+    static const wf_allocator_t libc_allocator = {0};
+    if (!allocator)
+        allocator = &libc_allocator;
+    *out = NULL;
+    if (max_idle == 0)
+        max_idle = DEFAULT_MAX_IDLE;
+    wf_memory_pool_t *pool = wf__calloc(allocator, 1, sizeof *pool);
+    if (!pool)
+        return WF_ERR_NOMEM;
+    pool->idle = wf__calloc(allocator, max_idle, sizeof *pool->idle);
+    if (!pool->idle)
+        goto fail_idle;
+    if (pthread_mutex_init(&pool->lock, NULL) != 0)
+        goto fail_lock;
+    pool->allocator = *allocator;
+    pool->max_idle = max_idle;
+    atomic_init(&pool->refcount, 1);
+    *out = pool;
+    return WF_OK;
+
+fail_lock:
+    wf__free(allocator, pool->idle, max_idle * sizeof *pool->idle);
+fail_idle:
+    wf__free(allocator, pool, sizeof *pool);
+    return WF_ERR_NOMEM;
+}
+
+/* Drops a reference; the last one unmaps every idle memory. */
+void wf_memory_pool_free(wf_memory_pool_t *pool)
+{
+    if (!pool)
+        return;
+    if (atomic_fetch_sub_explicit(&pool->refcount, 1, memory_order_acq_rel) != 1)
+        return;
+    for (uint32_t i = 0; i < pool->idle_count; i++)
+        memory_destroy(pool->idle[i]);
+    pthread_mutex_destroy(&pool->lock);
+    wf_allocator_t allocator = pool->allocator;
+    wf__free(&allocator, pool->idle, pool->max_idle * sizeof *pool->idle);
+    wf__free(&allocator, pool, sizeof *pool);
+}
+
+/* An idle memory with a reservation of exactly reserved bytes, or NULL. */
+static wf_memory_t *pool_take(wf_memory_pool_t *pool, size_t reserved)
+{
+    wf_memory_t *memory = NULL;
+    pthread_mutex_lock(&pool->lock);
+    for (uint32_t i = pool->idle_count; i-- > 0;) {
+        if (pool->idle[i]->reserved == reserved) {
+            memory = pool->idle[i];
+            pool->idle[i] = pool->idle[--pool->idle_count];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&pool->lock);
+    return memory;
+}
+
+/*
+** Gives a memory whose last reference is gone back to its pool, its pages
+** zeroed (they stay committed, so the next memory of the same size costs no
+** system call to make). Returns false if the pool is full or the pages
+** could not be zeroed; the caller then destroys it.
+*/
+static bool pool_give(wf_memory_pool_t *pool, wf_memory_t *memory)
+{
+    if (!wf__os_zero(memory->base, memory->committed))
+        return false;
+    memory->pool = NULL;
+    bool kept = false;
+    pthread_mutex_lock(&pool->lock);
+    if (pool->idle_count < pool->max_idle) {
+        pool->idle[pool->idle_count++] = memory;
+        kept = true;
+    }
+    pthread_mutex_unlock(&pool->lock);
+    return kept;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Memories                                                                */
+/* ---------------------------------------------------------------------- */
+
+/*
+** A fresh memory: the struct, the reservation, the first size bytes
+** committed. Returns NULL when memory or address space is short.
+*/
+static wf_memory_t *memory_map(const wf_allocator_t *allocator, size_t reserved, size_t size)
+{
+    wf_memory_t *memory = wf__calloc(allocator, 1, sizeof *memory);
+    if (!memory)
+        return NULL;
+    memory->allocator = *allocator;
+    memory->reserved = reserved;
+    if (pthread_mutex_init(&memory->grow_lock, NULL) != 0)
+        goto fail_lock;
+    memory->base = wf__os_reserve(reserved);
+    if (!memory->base)
+        goto fail_reserve;
+    if (!wf__os_commit(memory->base, size))
+        goto fail_commit;
+    memory->committed = size;
+    return memory;
+
+fail_commit:
+    wf__os_release(memory->base, memory->reserved);
+fail_reserve:
+    pthread_mutex_destroy(&memory->grow_lock);
+fail_lock:
+    wf__free(allocator, memory, sizeof *memory);
+    return NULL;
+}
+
+/*
+** A memory from the pool, resized to size committed bytes (its pages are
+** zero), or NULL if the pool has none of this reservation size.
+*/
+static wf_memory_t *memory_reuse(wf_memory_pool_t *pool, size_t reserved, size_t size)
+{
+    wf_memory_t *memory = pool_take(pool, reserved);
+    if (!memory)
+        return NULL;
+    bool ok = true;
+    if (memory->committed > size)
+        ok = wf__os_decommit(memory->base + size, memory->committed - size);
+    else if (memory->committed < size)
+        ok = wf__os_commit(memory->base + memory->committed, size - memory->committed);
+    if (!ok) {
+        memory_destroy(memory);
+        return NULL;
+    }
+    memory->committed = size;
+    return memory;
+}
+
+wf_err_t wf__memory_new(const wf_allocator_t *allocator, wf_memory_pool_t *pool,
+                        const wf_limits_t *limits, uint64_t cap_pages, wf_memory_t **out)
 {
     static const wf_allocator_t libc_allocator = {0};
     if (!allocator)
@@ -52,34 +213,27 @@ wf_err_t wf__memory_new(const wf_allocator_t *allocator, const wf_limits_t *limi
     if (limits->min > max_pages)
         return WF_ERR_LIMIT;
 
-    wf_memory_t *memory = wf__calloc(allocator, 1, sizeof *memory);
+    /* Shared memories are not pooled: they outlive instances on purpose. */
+    if (limits->shared)
+        pool = NULL;
+    size_t reserved = reservation_bytes(max_pages);
+    size_t size = (size_t)(limits->min * WF_PAGE_SIZE);
+    wf_memory_t *memory = pool ? memory_reuse(pool, reserved, size) : NULL;
+    if (!memory)
+        memory = memory_map(allocator, reserved, size);
     if (!memory)
         return WF_ERR_NOMEM;
-    memory->allocator = *allocator;
     atomic_init(&memory->refcount, 1);
     memory->limits = *limits;
     memory->shared = limits->shared;
     memory->max_pages = max_pages;
-    memory->reserved = reservation_bytes(max_pages);
-    if (pthread_mutex_init(&memory->grow_lock, NULL) != 0)
-        goto fail_lock;
-    memory->base = wf__os_reserve(memory->reserved);
-    if (!memory->base)
-        goto fail_reserve;
-    size_t size = (size_t)(limits->min * WF_PAGE_SIZE);
-    if (!wf__os_commit(memory->base, size))
-        goto fail_commit;
+    memory->waiters = NULL;
+    memory->pool = pool;
+    if (pool)
+        atomic_fetch_add_explicit(&pool->refcount, 1, memory_order_relaxed);
     atomic_init(&memory->size, size);
     *out = memory;
     return WF_OK;
-
-fail_commit:
-    wf__os_release(memory->base, memory->reserved);
-fail_reserve:
-    pthread_mutex_destroy(&memory->grow_lock);
-fail_lock:
-    wf__free(allocator, memory, sizeof *memory);
-    return WF_ERR_NOMEM;
 }
 
 wf_err_t wf_memory_new(const wf_limits_t *limits, wf_memory_t **out)
@@ -87,7 +241,7 @@ wf_err_t wf_memory_new(const wf_limits_t *limits, wf_memory_t **out)
     *out = NULL;
     if (!limits)
         return WF_ERR_ARGUMENT;
-    return wf__memory_new(NULL, limits, WF_MAX_PAGES, out);
+    return wf__memory_new(NULL, NULL, limits, WF_MAX_PAGES, out);
 }
 
 wf_memory_t *wf_memory_retain(wf_memory_t *memory)
@@ -98,9 +252,9 @@ wf_memory_t *wf_memory_retain(wf_memory_t *memory)
 }
 
 /*
-** Drops a reference; the last one unmaps the pages. The waiters list of the
-** threads proposal must be empty by then: nobody can be waiting on a memory
-** that nobody references.
+** Drops a reference; the last one gives the memory back to its pool or
+** unmaps it. The waiters list of the threads proposal must be empty by
+** then: nobody can be waiting on a memory that nobody references.
 */
 void wf_memory_free(wf_memory_t *memory)
 {
@@ -108,10 +262,10 @@ void wf_memory_free(wf_memory_t *memory)
         return;
     if (atomic_fetch_sub_explicit(&memory->refcount, 1, memory_order_acq_rel) != 1)
         return;
-    wf_allocator_t allocator = memory->allocator;
-    wf__os_release(memory->base, memory->reserved);
-    pthread_mutex_destroy(&memory->grow_lock);
-    wf__free(&allocator, memory, sizeof *memory);
+    wf_memory_pool_t *pool = memory->pool;
+    if (!pool || !pool_give(pool, memory))
+        memory_destroy(memory);
+    wf_memory_pool_free(pool); /* the reference this memory held */
 }
 
 uint8_t *wf_memory_data(const wf_memory_t *memory) { return memory->base; }
@@ -149,6 +303,7 @@ int64_t wf__memory_grow(wf_memory_t *memory, uint64_t delta_pages)
     if (delta_pages <= memory->max_pages - old_pages) {
         size_t delta_bytes = (size_t)(delta_pages * WF_PAGE_SIZE);
         if (wf__os_commit(memory->base + old_size, delta_bytes)) {
+            memory->committed = old_size + delta_bytes;
             atomic_store_explicit(&memory->size, old_size + delta_bytes, memory_order_release);
             result = (int64_t)old_pages;
         }

@@ -12,13 +12,15 @@
 
 /*
 ** Makes a memory with the declared limits whose growth is also capped at
-** cap_pages (the instance limit; at most WF_MAX_PAGES). The struct is
-** allocated with allocator; the pages are mapped by the OS layer. Returns
-** WF_ERR_LIMIT if limits->min exceeds the cap, WF_ERR_NOMEM when memory or
-** address space is short. On success *out is owned (wf_memory_free).
+** cap_pages (the instance limit; at most WF_MAX_PAGES): an idle one from
+** pool if it has one of the same reservation (pool may be NULL; shared
+** memories never come from or go to a pool), else a fresh one whose struct
+** is allocated with allocator. Returns WF_ERR_LIMIT if limits->min exceeds
+** the cap, WF_ERR_NOMEM when memory or address space is short. On success
+** *out is owned (wf_memory_free, which gives it back to the pool).
 */
-wf_err_t wf__memory_new(const wf_allocator_t *allocator, const wf_limits_t *limits,
-                        uint64_t cap_pages, wf_memory_t **out);
+wf_err_t wf__memory_new(const wf_allocator_t *allocator, wf_memory_pool_t *pool,
+                        const wf_limits_t *limits, uint64_t cap_pages, wf_memory_t **out);
 
 /*
 ** Makes a table of elem_type (WF_FUNCREF / WF_EXTERNREF) with the declared

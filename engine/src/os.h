@@ -28,6 +28,17 @@ void *wf__os_reserve(size_t size);
 bool wf__os_commit(void *addr, size_t size);
 
 /*
+** Makes committed pages [addr, addr + size) read as zero again and gives
+** their memory back to the system; they stay readable and writable.
+** Returns false if the system refused (the caller then releases the whole
+** reservation instead).
+*/
+bool wf__os_zero(void *addr, size_t size);
+
+/* Makes [addr, addr + size) of a reservation inaccessible again. */
+bool wf__os_decommit(void *addr, size_t size);
+
+/*
 ** Gives [addr, addr + size) back to the system, which must be a whole
 ** reservation made by wf__os_reserve (or NULL, which does nothing).
 */

@@ -46,6 +46,31 @@ bool wf__os_commit(void *addr, size_t size)
     return mprotect(addr, size, PROT_READ | PROT_WRITE) == 0;
 }
 
+/*
+** On Linux MADV_DONTNEED drops private anonymous pages, which then read as
+** zero: one call, and the page tables stay. Elsewhere its effect on content
+** is not promised, so a fresh anonymous mapping replaces the range.
+*/
+bool wf__os_zero(void *addr, size_t size)
+{
+    if (size == 0)
+        return true;
+#ifdef __linux__
+    return madvise(addr, size, MADV_DONTNEED) == 0;
+#else
+    void *p = mmap(addr, size, PROT_READ | PROT_WRITE,
+                   MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p != MAP_FAILED;
+#endif
+}
+
+bool wf__os_decommit(void *addr, size_t size)
+{
+    if (size == 0)
+        return true;
+    return mprotect(addr, size, PROT_NONE) == 0;
+}
+
 void wf__os_release(void *addr, size_t size)
 {
     if (addr && size)

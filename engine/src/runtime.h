@@ -33,6 +33,8 @@ struct wf_memory {
     pthread_mutex_t grow_lock;
     void *waiters;         /* atomics wait/notify bookkeeping (threads) */
     wf_allocator_t allocator; /* what the struct itself is freed with */
+    wf_memory_pool_t *pool;   /* where it goes back to when freed, or NULL */
+    size_t committed;         /* bytes readable and writable at base */
 };
 
 struct wf_table {

@@ -234,6 +234,20 @@ wf_limits_t wf_memory_limits(const wf_memory_t *memory);
 /* Grows by delta pages; returns the old size in pages, or -1 (as memory.grow). */
 int64_t wf_memory_grow(wf_memory_t *memory, uint64_t delta_pages);
 
+/*
+** A cache of linear memories for instances to reuse. An instance made with
+** limits.memory_pool takes its (unshared) memories from the pool and gives
+** them back, zeroed, when freed; the next instance then skips most of the
+** address-space work that dominates instantiation. Thread-safe. max_idle is
+** how many idle memories it keeps (0: 64). allocator: NULL for the C
+** library's. Returns owned (free with wf_memory_pool_free; memories still
+** in use keep the pool alive until they are freed).
+*/
+typedef struct wf_memory_pool wf_memory_pool_t;
+wf_err_t wf_memory_pool_new(const wf_allocator_t *allocator, uint32_t max_idle,
+                            wf_memory_pool_t **out);
+void wf_memory_pool_free(wf_memory_pool_t *pool);
+
 /* Tables of references (funcref: wf_func_t *, externref: void *). */
 wf_err_t wf_table_new(const wf_limits_t *limits, wf_valtype_t elem_type, wf_table_t **out);
 wf_table_t *wf_table_retain(wf_table_t *table);
@@ -266,6 +280,8 @@ typedef struct wf_instance_limits {
     uint64_t fuel;             /* instructions (approximately: per block and
                                   call); 0: unlimited */
     size_t stack_bytes;        /* value stack size; 0: 1 MiB */
+    wf_memory_pool_t *memory_pool; /* where defined memories come from and go
+                                      back to (borrowed); NULL: none */
 } wf_instance_limits_t;
 
 /*

@@ -576,6 +576,22 @@ static void test_limits(void)
     CHECK_INT(wf__table_grow(inst->tables[0], 1, NULL), -1);
     wf_instance_free(inst);
     CHECK_INT(atomic_load(&m.refcount), 1);
+
+    /* With a pool, the next instance gets the same memory back, zeroed. */
+    wf_memory_pool_t *pool;
+    CHECK_INT(wf_memory_pool_new(NULL, 0, &pool), WF_OK);
+    limits = (wf_instance_limits_t){.memory_pool = pool};
+    CHECK_INT(wf_instance_new(&m, NULL, 0, &limits, &inst, &err), WF_OK);
+    uint8_t *base = wf_memory_data(inst->memories[0]);
+    base[100] = 1;
+    CHECK_INT(wf__memory_grow(inst->memories[0], 1), 3);
+    wf_instance_free(inst);
+    CHECK_INT(wf_instance_new(&m, NULL, 0, &limits, &inst, &err), WF_OK);
+    CHECK(wf_memory_data(inst->memories[0]) == base);
+    CHECK_INT(wf_memory_size(inst->memories[0]), 3 * WF_PAGE_SIZE);
+    CHECK_INT(base[100], 0);
+    wf_memory_pool_free(pool); /* the instance's memory keeps it alive */
+    wf_instance_free(inst);
 }
 
 /* E: the start function is an imported host function. */

@@ -62,14 +62,14 @@ static void test_caps_and_errors(void)
     wf_memory_t *memory = (wf_memory_t *)1;
     /* The instance limit caps growth below the declared maximum. */
     wf_limits_t limits = {.min = 1, .max = 100, .has_max = true};
-    CHECK_INT(wf__memory_new(NULL, &limits, 2, &memory), WF_OK);
+    CHECK_INT(wf__memory_new(NULL, NULL, &limits, 2, &memory), WF_OK);
     CHECK_INT(wf__memory_grow(memory, 1), 1);
     CHECK_INT(wf__memory_grow(memory, 1), -1);
     CHECK_INT(wf_memory_limits(memory).max, 100); /* the declared type is unchanged */
     wf_memory_free(memory);
 
     limits = (wf_limits_t){.min = 3};
-    CHECK_INT(wf__memory_new(NULL, &limits, 2, &memory), WF_ERR_LIMIT);
+    CHECK_INT(wf__memory_new(NULL, NULL, &limits, 2, &memory), WF_ERR_LIMIT);
     CHECK(memory == NULL);
 
     limits = (wf_limits_t){.min = 2, .max = 1, .has_max = true};
@@ -141,11 +141,70 @@ static void test_shared(void)
     wf_memory_free(memory);
 }
 
+static void test_pool(void)
+{
+    wf_memory_pool_t *pool;
+    CHECK_INT(wf_memory_pool_new(NULL, 2, &pool), WF_OK);
+    wf_limits_t limits = {.min = 2};
+    wf_memory_t *a, *b, *c;
+    CHECK_INT(wf__memory_new(NULL, pool, &limits, 0, &a), WF_OK);
+    uint8_t *base_a = wf_memory_data(a);
+    base_a[0] = 1;
+    base_a[2 * WF_PAGE_SIZE - 1] = 2;
+    CHECK_INT(wf__memory_grow(a, 1), 2);
+    base_a[3 * WF_PAGE_SIZE - 1] = 3;
+    wf_memory_free(a); /* back to the pool, zeroed */
+
+    /* The same reservation comes back: zeroed, resized to the new minimum. */
+    limits.min = 1;
+    CHECK_INT(wf__memory_new(NULL, pool, &limits, 0, &b), WF_OK);
+    CHECK(wf_memory_data(b) == base_a);
+    CHECK_INT(wf_memory_size(b), WF_PAGE_SIZE);
+    CHECK_INT(wf_memory_data(b)[0], 0);
+    CHECK_INT(wf_memory_grow(b, 2), 1); /* pages past the old size come back zero too */
+    CHECK_INT(wf_memory_data(b)[2 * WF_PAGE_SIZE - 1], 0);
+    CHECK_INT(wf_memory_data(b)[3 * WF_PAGE_SIZE - 1], 0);
+    CHECK_INT(wf_memory_limits(b).min, 3);
+    CHECK(!wf_memory_limits(b).has_max);
+
+    /* A different maximum means a different reservation: a fresh memory. */
+    wf_limits_t small = {.min = 1, .max = 1, .has_max = true};
+    CHECK_INT(wf__memory_new(NULL, pool, &small, 0, &c), WF_OK);
+    CHECK(wf_memory_data(c) != base_a);
+    CHECK_INT(wf_memory_grow(c, 1), -1);
+
+    /* Shared memories bypass the pool. */
+    wf_limits_t shared = {.min = 1, .max = 2, .has_max = true, .shared = true};
+    wf_memory_t *s;
+    CHECK_INT(wf__memory_new(NULL, pool, &shared, 0, &s), WF_OK);
+    CHECK(s->pool == NULL);
+    wf_memory_free(s);
+
+    /* The pool lives on while its memories do; at most 2 idle ones stay. */
+    wf_memory_pool_free(pool);
+    wf_memory_free(b);
+    wf_memory_free(c); /* the last reference: the pool goes with it */
+
+    /* A full pool unmaps what it cannot keep. */
+    CHECK_INT(wf_memory_pool_new(NULL, 1, &pool), WF_OK);
+    CHECK_INT(wf__memory_new(NULL, pool, &limits, 0, &a), WF_OK);
+    CHECK_INT(wf__memory_new(NULL, pool, &limits, 0, &b), WF_OK);
+    base_a = wf_memory_data(a);
+    wf_memory_free(a); /* kept */
+    wf_memory_free(b); /* unmapped */
+    CHECK_INT(wf__memory_new(NULL, pool, &limits, 0, &c), WF_OK);
+    CHECK(wf_memory_data(c) == base_a);
+    wf_memory_free(c);
+    wf_memory_pool_free(pool);
+    wf_memory_pool_free(NULL);
+}
+
 int main(void)
 {
     test_basic();
     test_no_max();
     test_caps_and_errors();
     test_shared();
+    test_pool();
     return TEST_DONE();
 }
