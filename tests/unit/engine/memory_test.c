@@ -199,6 +199,41 @@ static void test_pool(void)
     wf_memory_pool_free(NULL);
 }
 
+/* Threads taking memories from one pool and giving them back. */
+static void *pool_user(void *arg)
+{
+    wf_memory_pool_t *pool = arg;
+    wf_limits_t limits = {.min = 1, .max = 4, .has_max = true};
+    for (int i = 0; i < 200; i++) {
+        wf_memory_t *memory;
+        if (wf__memory_new(NULL, pool, &limits, 0, &memory) != WF_OK)
+            return (void *)1;
+        uint8_t *base = wf_memory_data(memory);
+        if (base[7] != 0) /* someone else's write leaked through */
+            return (void *)2;
+        base[7] = 1;
+        if (i % 3 == 0 && wf__memory_grow(memory, 1) != 1)
+            return (void *)3;
+        wf_memory_free(memory);
+    }
+    return NULL;
+}
+
+static void test_pool_threads(void)
+{
+    wf_memory_pool_t *pool;
+    CHECK_INT(wf_memory_pool_new(NULL, 3, &pool), WF_OK);
+    pthread_t threads[4];
+    for (int i = 0; i < 4; i++)
+        CHECK_INT(pthread_create(&threads[i], NULL, pool_user, pool), 0);
+    for (int i = 0; i < 4; i++) {
+        void *result;
+        pthread_join(threads[i], &result);
+        CHECK(result == NULL);
+    }
+    wf_memory_pool_free(pool);
+}
+
 int main(void)
 {
     test_basic();
@@ -206,5 +241,6 @@ int main(void)
     test_caps_and_errors();
     test_shared();
     test_pool();
+    test_pool_threads();
     return TEST_DONE();
 }
