@@ -1,0 +1,186 @@
+/*
+** Tests of engine/src/compile.c: the shape of the code it emits (lazy locals,
+** retargeted results, immediates, fused compare-and-branch), the hazards of
+** those shortcuts checked by running code, the trap map, and the refusal of
+** what is not supported yet.
+*/
+#include "compile.h"
+#include "runtime.h"
+#include "test.h"
+#include "wf/text.h"
+
+static wf_module_t *load_rc(const char *wat, wf_err_t *rc)
+{
+    uint8_t *bytes = NULL;
+    size_t size = 0;
+    wf_error_info_t err;
+    *rc = wf_wat_to_wasm(wat, strlen(wat), &bytes, &size, &err);
+    if (*rc != WF_OK) {
+        fprintf(stderr, "wat: %s (line %u)\n", err.message, err.line);
+        return NULL;
+    }
+    wf_module_t *module = NULL;
+    *rc = wf_module_load(NULL, bytes, size, &module, &err);
+    wf_wat_free(bytes);
+    return module;
+}
+
+static wf_module_t *load(const char *wat)
+{
+    wf_err_t rc;
+    wf_module_t *m = load_rc(wat, &rc);
+    if (!m)
+        fprintf(stderr, "load failed: %s\n", wf_strerror(rc));
+    return m;
+}
+
+/* The listing of function index (wf__code_dump), in a static buffer. */
+static const char *listing(wf_module_t *m, uint32_t index)
+{
+    static char text[8192];
+    text[0] = '\0';
+    if (!m || index >= m->func_count || !m->funcs[index].code)
+        return text;
+    FILE *f = fmemopen(text, sizeof text - 1, "w");
+    if (!f)
+        return text;
+    wf__code_dump(f, m->funcs[index].code);
+    fclose(f);
+    return text;
+}
+
+static int count(const char *text, const char *word)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, word)) != NULL; p += strlen(word))
+        n++;
+    return n;
+}
+
+static void test_shapes(void)
+{
+    wf_module_t *m = load("(module"
+                          "  (func (param i32 i32) (local i32)"
+                          "    (local.set 2 (i32.add (local.get 0) (local.get 1))))"
+                          "  (func (param i32) (result i32)"
+                          "    (i32.sub (local.get 0) (i32.const 5)))"
+                          "  (func (param i32) (local i32)"
+                          "    (loop $l"
+                          "      (local.set 1 (i32.add (local.get 1) (i32.const 1)))"
+                          "      (br_if $l (i32.lt_s (local.get 1) (local.get 0))))))");
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    const char *f0 = listing(m, 0);
+    /* one add reading both params and writing the local; no copies */
+    CHECK(strstr(f0, "I32_ADD          2 0 1") != NULL);
+    CHECK_INT(count(f0, "COPY"), 0);
+    const char *f1 = listing(m, 1);
+    CHECK(strstr(f1, "I32_SUB_I") != NULL); /* the constant is an immediate */
+    CHECK_INT(count(f1, "CONST"), 0);
+    const char *f2 = listing(m, 2);
+    CHECK(strstr(f2, "I32_ADD_I        1 1 1") != NULL);
+    CHECK(strstr(f2, "BR_I32_LT_S      1 0 -") != NULL); /* fused, backwards */
+    CHECK_INT(count(f2, " I32_LT_S "), 0);
+    /* The trap map: the first instruction maps to the add (after the
+       body's local declarations). */
+    const struct wf__code *code = m->funcs[0].code;
+    size_t off = wf__code_offset(code, code->cells);
+    CHECK(off > m->funcs[0].body_offset && off < m->funcs[0].body_end);
+    CHECK_INT(m->bytes[off], 0x6A); /* i32.add */
+    wf_module_free(m);
+}
+
+/* Calls export name with two i32 arguments; returns the i32 result. */
+static int32_t run2(wf_instance_t *inst, const char *name, int32_t a, int32_t b)
+{
+    wf_extern_t e;
+    if (wf_instance_export(inst, name, &e) != WF_OK)
+        return -12345;
+    wf_val_t args[2] = {{.type = WF_I32, .of.i32 = a}, {.type = WF_I32, .of.i32 = b}};
+    wf_val_t results[2];
+    wf_error_info_t err;
+    uint32_t nparams = wf_func_type(e.of.func).param_count;
+    if (wf_func_call(e.of.func, args, nparams, results, 1, &err) != WF_OK) {
+        fprintf(stderr, "%s: %s\n", name, err.message);
+        return -12345;
+    }
+    return results[0].of.i32;
+}
+
+static void test_hazards(void)
+{
+    wf_module_t *m = load(
+        "(module"
+        /* a lazy local.get under a local.set of the same local */
+        "  (func (export \"set\") (param i32 i32) (result i32)"
+        "    local.get 0 local.get 1 local.set 0 local.get 0 i32.sub)"
+        "  (func (export \"tee\") (param i32 i32) (result i32)"
+        "    local.get 0 local.get 1 local.tee 0 i32.sub)"
+        /* the result could be retargeted into local 0, but local 0 is still
+           on the stack underneath */
+        "  (func (export \"retarget\") (param i32 i32) (result i32)"
+        "    local.get 0 local.get 0 i32.const 1 i32.add local.set 0 local.get 0 i32.sub)"
+        /* swapping two locals through the stack */
+        "  (func (export \"swap\") (param i32 i32) (result i32)"
+        "    local.get 0 local.get 1 local.set 0 local.set 1"
+        "    (i32.sub (local.get 0) (local.get 1)))"
+        /* lazy values carried out of blocks by branches */
+        "  (func (export \"br_table\") (param i32 i32) (result i32)"
+        "    (i32.add (block (result i32)"
+        "      (br_table 0 1 0 (local.get 1) (local.get 0)) (i32.const 2)) (i32.const 50)))"
+        "  (func (export \"br_if\") (param i32 i32) (result i32)"
+        "    (block (result i32) (br_if 0 (local.get 0) (local.get 1)) local.set 1 (i32.const 7))"
+        "    (local.get 1) i32.add)"
+        "  (func (export \"if\") (param i32 i32) (result i32)"
+        "    (local.get 1) (if (result i32) (i32.gt_u (local.get 0) (i32.const 3))"
+        "      (then (local.set 1 (i32.const 100)) (i32.const 1)) (else (i32.const 2)))"
+        "    i32.add local.get 1 i32.add)"
+        "  (func (export \"multi\") (param i32 i32) (result i32)"
+        "    (call $pair (local.get 0) (local.get 1)) i32.sub)"
+        "  (func $pair (param i32 i32) (result i32 i32) (local.get 1) (local.get 0)))");
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    wf_instance_t *inst = NULL;
+    wf_error_info_t err;
+    CHECK_INT(wf_instance_new(m, NULL, 0, NULL, &inst, &err), WF_OK);
+    if (inst) {
+        CHECK_INT(run2(inst, "set", 10, 3), 7);
+        CHECK_INT(run2(inst, "tee", 10, 3), 7);
+        CHECK_INT(run2(inst, "retarget", 10, 3), -1);
+        CHECK_INT(run2(inst, "swap", 10, 3), -7);
+        /* index 0 and 2 go to the block (x + 50), 1 returns from the function */
+        CHECK_INT(run2(inst, "br_table", 0, 9), 59);
+        CHECK_INT(run2(inst, "br_table", 2, 9), 59);
+        CHECK_INT(run2(inst, "br_table", 7, 9), 59);
+        CHECK_INT(run2(inst, "br_table", 1, 9), 9);
+        /* taken: block = local 0 and local 1 unchanged; not taken: local 1 = local 0 */
+        CHECK_INT(run2(inst, "br_if", 5, 1), 6);
+        CHECK_INT(run2(inst, "br_if", 5, 0), 12);
+        CHECK_INT(run2(inst, "if", 5, 10), 10 + 1 + 100);
+        CHECK_INT(run2(inst, "if", 1, 10), 10 + 2 + 10);
+        CHECK_INT(run2(inst, "multi", 10, 3), 3 - 10);
+        wf_instance_free(inst);
+    }
+    wf_module_free(m);
+}
+
+static void test_unsupported(void)
+{
+    wf_err_t rc;
+    wf_module_t *m = load_rc("(module (memory 1 1 shared)"
+                             "  (func (result i32) (i32.atomic.load (i32.const 0))))",
+                             &rc);
+    CHECK(m == NULL);
+    CHECK_INT(rc, WF_ERR_UNSUPPORTED);
+    wf_module_free(m);
+}
+
+int main(void)
+{
+    test_shapes();
+    test_hazards();
+    test_unsupported();
+    return TEST_DONE();
+}
