@@ -156,10 +156,10 @@ bool wf_dispatch_submit(wf_dispatch_t *d, wf_job_t *job)
     }
     d->ring[(d->head + d->count) % d->depth] = job;
     d->count++;
+    atomic_fetch_add(&d->metrics->queue_length, 1);
     pthread_cond_signal(&d->ready);
     pthread_mutex_unlock(&d->mutex);
     d->busy++;
-    atomic_fetch_add(&d->metrics->queue_length, 1);
     return true;
 }
 

@@ -601,7 +601,7 @@ def section_sighup(d, modules):
     t0 = time.time()
     s, _, _ = call(p, "/fn/plain/forever", "[]")
     first = time.time() - t0
-    check(s == 504 and 0.9 < first < 1.3, "config deadline 1000 ms (%.3f s)" % first)
+    check(s == 504 and 0.9 < first < 1.8, "config deadline 1000 ms (%.3f s)" % first)
     with open(d.config, "w") as f:
         json.dump(dict(CONFIG, limits={"timeout_ms": 150}), f)
     d.proc.send_signal(signal.SIGHUP)
@@ -609,7 +609,7 @@ def section_sighup(d, modules):
     t0 = time.time()
     s, _, _ = call(p, "/fn/plain/forever", "[]")
     second = time.time() - t0
-    check(s == 504 and second < 0.4, "after SIGHUP: deadline 150 ms (%.3f s)" % second)
+    check(s == 504 and second < 0.8, "after SIGHUP: deadline 150 ms (%.3f s)" % second)
     check("config reloaded" in d.log_text(), "config reload logged")
     with open(d.config, "w") as f:
         f.write('{"limits": {"timeout_ms": "soon"}}')
@@ -779,8 +779,11 @@ def main():
         if FAILURES:
             print("---- daemon log (tail) ----")
             print(log[-4000:])
-        shutil.rmtree(modules, ignore_errors=True)
-        shutil.rmtree(d.dir, ignore_errors=True)
+        if os.environ.get("WF_KEEP_LOGS"):
+            print("daemon log kept in", d.log.name)
+        else:
+            shutil.rmtree(modules, ignore_errors=True)
+            shutil.rmtree(d.dir, ignore_errors=True)
     print("%d passed, %d failed" % (CHECKS[0] - len(FAILURES), len(FAILURES)))
     return 1 if FAILURES else 0
 
