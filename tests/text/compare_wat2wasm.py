@@ -12,8 +12,10 @@ Modules are matched with wast2json's by the line of their command.
 The --expected file lists known differences, one per line as
 "SCRIPT:LINE reason" (# starts a comment). Prints a summary: identical,
 different (expected or not), failed here, and the files wast2json rejects.
-Exits 1 on an unexpected difference, a listed difference that is gone, or a
-module wast2json encodes that fails to encode here.
+Also checks that every assert_malformed module in text form (quote or
+plain) is rejected by our encoder. Exits 1 on an unexpected difference, a
+listed difference that is gone, a module wast2json encodes that fails to
+encode here, or an accepted malformed text module.
 """
 import json, os, subprocess, sys
 
@@ -55,7 +57,8 @@ def main():
         else:
             totals["differ"] += 1
             problems.append(f"{base}:{line}: bytes differ (ours {d}/ours/{idx}.wasm, theirs {ref_path})")
-    totals = dict(same=0, differ=0, expected_differ=0, ours_failed=0, rejected_files=0)
+    totals = dict(same=0, differ=0, expected_differ=0, ours_failed=0, rejected_files=0,
+                  malformed_text=0, malformed_rejected=0)
     problems = []
     for wast in files:
         base = os.path.basename(wast)[:-5]
@@ -70,6 +73,13 @@ def main():
             parts = line.split(" ", 8)
             mine[int(parts[1])] = (parts[0], parts[4], parts[8] if len(parts) > 8 else "",
                                    int(parts[2]), int(parts[3]), int(parts[5]), int(parts[6]))
+            # Every assert_malformed module in text form must be rejected.
+            if int(parts[2]) == 7 and int(parts[3]) != 1:
+                totals["malformed_text"] += 1
+                if parts[4] == "ok":
+                    problems.append(f"{base}:{parts[1]}: assert_malformed text module accepted")
+                else:
+                    totals["malformed_rejected"] += 1
         r = subprocess.run(["wast2json", "--enable-threads",
                             wast, "-o", os.path.join(d, "ref.json")], capture_output=True, text=True)
         if r.returncode != 0:
@@ -114,7 +124,8 @@ def main():
     for p in problems:
         print(p)
     print(" ".join(f"{k}={v}" for k, v in totals.items()))
-    return 1 if totals["differ"] or totals["ours_failed"] else 0
+    return 1 if (totals["differ"] or totals["ours_failed"] or
+                 totals["malformed_rejected"] != totals["malformed_text"]) else 0
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -5,7 +5,7 @@
 ** forms must end in an error (they lose their closing parenthesis; quoted
 ** field lists may stay valid); mutated ones must end in
 ** an error or in bytes, never in a crash (run it under ASan and UBSan).
-** Whole scripts are also parsed truncated. Deterministic: a fixed seed.
+** Whole scripts are also parsed truncated and mutated. Deterministic: a fixed seed.
 */
 #include <dirent.h>
 #include <stdio.h>
@@ -122,11 +122,22 @@ static void fuzz_file(const char *path)
     }
     fuzz_commands(path, text, script->commands, script->command_count);
     wf_wast_free(script);
-    /* Whole scripts, truncated: an error or a shorter script, never a crash. */
+    /* Whole scripts, truncated or mutated: an error or a script, never a crash. */
     for (int i = 1; i <= 4; i++) {
         wf_wast_script_t *s;
         if (wf_wast_parse(text, len * (size_t)i / 5, &s, NULL) == WF_OK)
             wf_wast_free(s);
+    }
+    for (int i = 0; i < 4 && len > 0; i++) {
+        static const char interesting[] = "()\";$0.-\\ \nnx";
+        wf_wast_script_t *s;
+        char *copy = malloc(len);
+        memcpy(copy, text, len);
+        for (int k = 0; k < 8; k++)
+            copy[rng() % len] = interesting[rng() % (sizeof interesting - 1)];
+        if (wf_wast_parse(copy, len, &s, NULL) == WF_OK)
+            wf_wast_free(s);
+        free(copy);
     }
     free(text);
 }
