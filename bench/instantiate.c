@@ -137,8 +137,12 @@ static int run_file(const char *path, size_t runs)
         imports[i].kind = d.type.kind;
         wf_val_t zero = {.type = (wf_valtype_t)d.type.global_type};
         switch (d.type.kind) {
-        case WF_EXTERN_FUNC: imports[i].of.func = wf_func_new_host(NULL, &d.type.func, stub, NULL); break;
-        case WF_EXTERN_MEMORY: wf_memory_new(&d.type.limits, &imports[i].of.memory); break;
+        case WF_EXTERN_FUNC:
+            imports[i].of.func = wf_func_new_host(NULL, &d.type.func, stub, NULL);
+            break;
+        case WF_EXTERN_MEMORY:
+            wf_memory_new(&d.type.limits, &imports[i].of.memory);
+            break;
         case WF_EXTERN_TABLE:
             wf_table_new(&d.type.limits, (wf_valtype_t)d.type.elem_type, &imports[i].of.table);
             break;
@@ -170,10 +174,18 @@ static int run_file(const char *path, size_t runs)
     }
     for (uint32_t i = 0; i < count; i++) {
         switch (imports[i].kind) {
-        case WF_EXTERN_FUNC: wf_func_free(imports[i].of.func); break;
-        case WF_EXTERN_MEMORY: wf_memory_free(imports[i].of.memory); break;
-        case WF_EXTERN_TABLE: wf_table_free(imports[i].of.table); break;
-        case WF_EXTERN_GLOBAL: wf_global_free(imports[i].of.global); break;
+        case WF_EXTERN_FUNC:
+            wf_func_free(imports[i].of.func);
+            break;
+        case WF_EXTERN_MEMORY:
+            wf_memory_free(imports[i].of.memory);
+            break;
+        case WF_EXTERN_TABLE:
+            wf_table_free(imports[i].of.table);
+            break;
+        case WF_EXTERN_GLOBAL:
+            wf_global_free(imports[i].of.global);
+            break;
         }
     }
     free(samples);

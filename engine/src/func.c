@@ -75,9 +75,15 @@ wf_functype_t wf_func_type(const wf_func_t *func)
 /* The host-call interface                                                 */
 /* ---------------------------------------------------------------------- */
 
-void *wf_host_call_user_data(wf_host_call_t *call) { return call->func->user_data; }
+void *wf_host_call_user_data(wf_host_call_t *call)
+{
+    return call->func->user_data;
+}
 
-wf_instance_t *wf_host_call_instance(wf_host_call_t *call) { return call->caller; }
+wf_instance_t *wf_host_call_instance(wf_host_call_t *call)
+{
+    return call->caller;
+}
 
 wf_memory_t *wf_host_call_memory(wf_host_call_t *call)
 {
@@ -193,8 +199,8 @@ wf_err_t wf_func_call(wf_func_t *func, const wf_val_t *args, size_t arg_count, w
     size_t slot_count = param_slots > result_slots ? param_slots : result_slots;
     uint64_t small_slots[SMALL_SLOTS];
     uint64_t *slots = small_slots;
-    const wf_allocator_t *allocator = func->instance ? &func->instance->allocator
-                                                     : &func->allocator;
+    const wf_allocator_t *allocator =
+        func->instance ? &func->instance->allocator : &func->allocator;
     if (slot_count > SMALL_SLOTS) {
         slots = wf__alloc(allocator, slot_count * sizeof *slots);
         if (!slots)

@@ -63,6 +63,12 @@ wf_err_t wf_global_set(wf_global_t *global, const wf_val_t *value)
     return WF_OK;
 }
 
-wf_valtype_t wf_global_type(const wf_global_t *global) { return (wf_valtype_t)global->type; }
+wf_valtype_t wf_global_type(const wf_global_t *global)
+{
+    return (wf_valtype_t)global->type;
+}
 
-bool wf_global_mutable(const wf_global_t *global) { return global->mutable_; }
+bool wf_global_mutable(const wf_global_t *global)
+{
+    return global->mutable_;
+}

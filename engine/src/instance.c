@@ -46,8 +46,8 @@ static bool layout_compute(const wf_module_t *module, layout_t *l)
     for (uint32_t i = 0; i < module->elem_count; i++)
         items += module->elems[i].count; /* each < 2^32, at most 100,000 of them */
     bool ok = layout_add(&total, module->func_count, sizeof(wf_func_t *), &l->funcs) &&
-              layout_add(&total, module->func_count - module->import_func_count,
-                         sizeof(wf_func_t), &l->own_funcs) &&
+              layout_add(&total, module->func_count - module->import_func_count, sizeof(wf_func_t),
+                         &l->own_funcs) &&
               layout_add(&total, module->memory_count, sizeof(wf_memory_t *), &l->memories) &&
               layout_add(&total, module->table_count, sizeof(wf_table_t *), &l->tables) &&
               layout_add(&total, module->global_count, sizeof(wf_global_t *), &l->globals) &&
@@ -68,10 +68,14 @@ static bool layout_compute(const wf_module_t *module, layout_t *l)
 static const char *kind_name(uint8_t kind)
 {
     switch (kind) {
-    case WF_EXTERN_FUNC: return "func";
-    case WF_EXTERN_TABLE: return "table";
-    case WF_EXTERN_MEMORY: return "memory";
-    case WF_EXTERN_GLOBAL: return "global";
+    case WF_EXTERN_FUNC:
+        return "func";
+    case WF_EXTERN_TABLE:
+        return "table";
+    case WF_EXTERN_MEMORY:
+        return "memory";
+    case WF_EXTERN_GLOBAL:
+        return "global";
     }
     return "unknown";
 }
@@ -120,8 +124,8 @@ static bool limits_match(const wf_limits_t *actual, const wf_limits_t *declared)
 static void format_limits(const wf_limits_t *l, char *buf, size_t size)
 {
     if (l->has_max)
-        snprintf(buf, size, "%llu %llu%s", (unsigned long long)l->min,
-                 (unsigned long long)l->max, l->shared ? " shared" : "");
+        snprintf(buf, size, "%llu %llu%s", (unsigned long long)l->min, (unsigned long long)l->max,
+                 l->shared ? " shared" : "");
     else
         snprintf(buf, size, "%llu%s", (unsigned long long)l->min, l->shared ? " shared" : "");
 }
@@ -130,8 +134,8 @@ static wf_err_t incompatible(wf_error_info_t *err, const wf__import_t *import, c
                              const char *got)
 {
     return wf__error(err, WF_ERR_INCOMPATIBLE_IMPORT, 0,
-                     "incompatible import type: \"%s\".\"%s\": expected %s, got %s",
-                     import->module, import->name, want, got);
+                     "incompatible import type: \"%s\".\"%s\": expected %s, got %s", import->module,
+                     import->name, want, got);
 }
 
 /* Checks imports[i] against the module's i-th import (spec: extern subtyping). */
@@ -277,8 +281,7 @@ static wf_err_t create_objects(wf_instance_t *instance, wf_error_info_t *err)
                            instance->limits.max_table_elems, &instance->tables[i]);
         if (rc == WF_ERR_LIMIT)
             return wf__error(err, rc, 0, "table %u: %llu elements exceed the limit of %u", i,
-                             (unsigned long long)def->limits.min,
-                             instance->limits.max_table_elems);
+                             (unsigned long long)def->limits.min, instance->limits.max_table_elems);
         if (rc != WF_OK)
             return wf__error(err, rc, 0, "table %u: out of memory", i);
     }
@@ -426,8 +429,7 @@ static bool keep_instance(wf_table_t *table, wf_instance_t *instance)
     atomic_fetch_add_explicit(&instance->refcount, 1, memory_order_relaxed);
     /* The caller still owns the table (it passed it in), so this never
        drops the count to zero. */
-    atomic_fetch_sub_explicit(&table->refcount, table_slots(instance, table),
-                              memory_order_acq_rel);
+    atomic_fetch_sub_explicit(&table->refcount, table_slots(instance, table), memory_order_acq_rel);
     return true;
 }
 
@@ -635,7 +637,10 @@ void wf_instance_free(wf_instance_t *instance)
     wf_module_free(module);
 }
 
-const wf_module_t *wf_instance_module(const wf_instance_t *instance) { return instance->module; }
+const wf_module_t *wf_instance_module(const wf_instance_t *instance)
+{
+    return instance->module;
+}
 
 /* ---------------------------------------------------------------------- */
 /* Exports and controls                                                    */
@@ -648,12 +653,20 @@ wf_err_t wf_instance_export(wf_instance_t *instance, const char *name, wf_extern
         const wf__export_t *export = &module->exports[i];
         if (strcmp(export->name, name) != 0)
             continue;
-        out->kind = (wf_extern_kind_t)export->kind;
+        out->kind = (wf_extern_kind_t) export->kind;
         switch (export->kind) {
-        case WF_EXTERN_FUNC: out->of.func = instance->funcs[export->index]; break;
-        case WF_EXTERN_TABLE: out->of.table = instance->tables[export->index]; break;
-        case WF_EXTERN_MEMORY: out->of.memory = instance->memories[export->index]; break;
-        case WF_EXTERN_GLOBAL: out->of.global = instance->globals[export->index]; break;
+        case WF_EXTERN_FUNC:
+            out->of.func = instance->funcs[export->index];
+            break;
+        case WF_EXTERN_TABLE:
+            out->of.table = instance->tables[export->index];
+            break;
+        case WF_EXTERN_MEMORY:
+            out->of.memory = instance->memories[export->index];
+            break;
+        case WF_EXTERN_GLOBAL:
+            out->of.global = instance->globals[export->index];
+            break;
         }
         return WF_OK;
     }
@@ -667,9 +680,15 @@ wf_memory_t *wf_instance_memory(wf_instance_t *instance, uint32_t index)
     return instance->memories[index];
 }
 
-void wf_instance_set_fuel(wf_instance_t *instance, uint64_t fuel) { instance->fuel = fuel; }
+void wf_instance_set_fuel(wf_instance_t *instance, uint64_t fuel)
+{
+    instance->fuel = fuel;
+}
 
-uint64_t wf_instance_fuel(const wf_instance_t *instance) { return instance->fuel; }
+uint64_t wf_instance_fuel(const wf_instance_t *instance)
+{
+    return instance->fuel;
+}
 
 void wf_instance_interrupt(wf_instance_t *instance)
 {
@@ -686,4 +705,7 @@ void wf_instance_set_user_data(wf_instance_t *instance, void *user_data)
     instance->user_data = user_data;
 }
 
-void *wf_instance_user_data(const wf_instance_t *instance) { return instance->user_data; }
+void *wf_instance_user_data(const wf_instance_t *instance)
+{
+    return instance->user_data;
+}

@@ -268,7 +268,10 @@ void wf_memory_free(wf_memory_t *memory)
     wf_memory_pool_free(pool); /* the reference this memory held */
 }
 
-uint8_t *wf_memory_data(const wf_memory_t *memory) { return memory->base; }
+uint8_t *wf_memory_data(const wf_memory_t *memory)
+{
+    return memory->base;
+}
 
 size_t wf_memory_size(const wf_memory_t *memory)
 {

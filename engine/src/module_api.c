@@ -9,13 +9,20 @@
 const char *wf_valtype_name(wf_valtype_t type)
 {
     switch (type) {
-    case WF_I32: return "i32";
-    case WF_I64: return "i64";
-    case WF_F32: return "f32";
-    case WF_F64: return "f64";
-    case WF_V128: return "v128";
-    case WF_FUNCREF: return "funcref";
-    case WF_EXTERNREF: return "externref";
+    case WF_I32:
+        return "i32";
+    case WF_I64:
+        return "i64";
+    case WF_F32:
+        return "f32";
+    case WF_F64:
+        return "f64";
+    case WF_V128:
+        return "v128";
+    case WF_FUNCREF:
+        return "funcref";
+    case WF_EXTERNREF:
+        return "externref";
     }
     return "unknown";
 }
@@ -49,7 +56,10 @@ static void extern_type(const wf_module_t *module, uint8_t kind, uint32_t index,
     }
 }
 
-uint32_t wf_module_import_count(const wf_module_t *module) { return module->import_count; }
+uint32_t wf_module_import_count(const wf_module_t *module)
+{
+    return module->import_count;
+}
 
 wf_err_t wf_module_import(const wf_module_t *module, uint32_t i, wf_import_desc_t *out)
 {
@@ -62,7 +72,10 @@ wf_err_t wf_module_import(const wf_module_t *module, uint32_t i, wf_import_desc_
     return WF_OK;
 }
 
-uint32_t wf_module_export_count(const wf_module_t *module) { return module->export_count; }
+uint32_t wf_module_export_count(const wf_module_t *module)
+{
+    return module->export_count;
+}
 
 wf_err_t wf_module_export(const wf_module_t *module, uint32_t i, wf_export_desc_t *out)
 {

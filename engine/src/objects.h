@@ -49,8 +49,13 @@ wf_global_t *wf__global_new(const wf_allocator_t *allocator, uint8_t type, bool 
 static inline bool wf__valtype_known(uint8_t type)
 {
     switch (type) {
-    case WF_I32: case WF_I64: case WF_F32: case WF_F64:
-    case WF_V128: case WF_FUNCREF: case WF_EXTERNREF:
+    case WF_I32:
+    case WF_I64:
+    case WF_F32:
+    case WF_F64:
+    case WF_V128:
+    case WF_FUNCREF:
+    case WF_EXTERNREF:
         return true;
     }
     return false;
@@ -63,14 +68,30 @@ static inline bool wf__valtype_known(uint8_t type)
 static inline void wf__val_to_slots(uint8_t type, const wf_val_t *val, uint64_t *slots)
 {
     switch (type) {
-    case WF_I32: slots[0] = (uint32_t)val->of.i32; break;
-    case WF_I64: slots[0] = (uint64_t)val->of.i64; break;
-    case WF_F32: slots[0] = val->of.f32_bits; break;
-    case WF_F64: slots[0] = val->of.f64_bits; break;
-    case WF_V128: memcpy(slots, val->of.v128, 16); break;
-    case WF_FUNCREF: slots[0] = (uint64_t)(uintptr_t)val->of.funcref; break;
-    case WF_EXTERNREF: slots[0] = (uint64_t)(uintptr_t)val->of.externref; break;
-    default: slots[0] = 0; break;
+    case WF_I32:
+        slots[0] = (uint32_t)val->of.i32;
+        break;
+    case WF_I64:
+        slots[0] = (uint64_t)val->of.i64;
+        break;
+    case WF_F32:
+        slots[0] = val->of.f32_bits;
+        break;
+    case WF_F64:
+        slots[0] = val->of.f64_bits;
+        break;
+    case WF_V128:
+        memcpy(slots, val->of.v128, 16);
+        break;
+    case WF_FUNCREF:
+        slots[0] = (uint64_t)(uintptr_t)val->of.funcref;
+        break;
+    case WF_EXTERNREF:
+        slots[0] = (uint64_t)(uintptr_t)val->of.externref;
+        break;
+    default:
+        slots[0] = 0;
+        break;
     }
 }
 
@@ -80,14 +101,29 @@ static inline void wf__val_from_slots(uint8_t type, const uint64_t *slots, wf_va
     memset(val, 0, sizeof *val);
     val->type = (wf_valtype_t)type;
     switch (type) {
-    case WF_I32: val->of.i32 = (int32_t)(uint32_t)slots[0]; break;
-    case WF_I64: val->of.i64 = (int64_t)slots[0]; break;
-    case WF_F32: val->of.f32_bits = (uint32_t)slots[0]; break;
-    case WF_F64: val->of.f64_bits = slots[0]; break;
-    case WF_V128: memcpy(val->of.v128, slots, 16); break;
-    case WF_FUNCREF: val->of.funcref = (wf_func_t *)(uintptr_t)slots[0]; break;
-    case WF_EXTERNREF: val->of.externref = (void *)(uintptr_t)slots[0]; break;
-    default: break;
+    case WF_I32:
+        val->of.i32 = (int32_t)(uint32_t)slots[0];
+        break;
+    case WF_I64:
+        val->of.i64 = (int64_t)slots[0];
+        break;
+    case WF_F32:
+        val->of.f32_bits = (uint32_t)slots[0];
+        break;
+    case WF_F64:
+        val->of.f64_bits = slots[0];
+        break;
+    case WF_V128:
+        memcpy(val->of.v128, slots, 16);
+        break;
+    case WF_FUNCREF:
+        val->of.funcref = (wf_func_t *)(uintptr_t)slots[0];
+        break;
+    case WF_EXTERNREF:
+        val->of.externref = (void *)(uintptr_t)slots[0];
+        break;
+    default:
+        break;
     }
 }
 

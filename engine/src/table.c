@@ -15,8 +15,8 @@ wf_err_t wf__table_new(const wf_allocator_t *allocator, const wf_limits_t *limit
     if (!allocator)
         allocator = &libc_allocator;
     *out = NULL;
-    if ((elem_type != WF_FUNCREF && elem_type != WF_EXTERNREF) ||
-        limits->min > WF_MAX_TABLE_SIZE || (limits->has_max && limits->max < limits->min) ||
+    if ((elem_type != WF_FUNCREF && elem_type != WF_EXTERNREF) || limits->min > WF_MAX_TABLE_SIZE ||
+        (limits->has_max && limits->max < limits->min) ||
         (limits->has_max && limits->max > WF_MAX_TABLE_SIZE) || limits->shared)
         return WF_ERR_ARGUMENT;
     uint64_t max = limits->has_max ? limits->max : WF_MAX_TABLE_SIZE;
@@ -76,7 +76,10 @@ void wf_table_free(wf_table_t *table)
     wf__free(&allocator, table, sizeof *table);
 }
 
-uint32_t wf_table_size(const wf_table_t *table) { return table->size; }
+uint32_t wf_table_size(const wf_table_t *table)
+{
+    return table->size;
+}
 
 wf_err_t wf_table_get(const wf_table_t *table, uint32_t index, wf_val_t *out)
 {
@@ -132,9 +135,9 @@ int64_t wf__table_grow(wf_table_t *table, uint32_t delta, void *init)
             capacity = table->max;
         if (capacity > SIZE_MAX / sizeof *table->elems)
             return -1;
-        void **elems = wf__realloc(&table->allocator, table->elems,
-                                   (size_t)table->capacity * sizeof *elems,
-                                   (size_t)capacity * sizeof *elems);
+        void **elems =
+            wf__realloc(&table->allocator, table->elems, (size_t)table->capacity * sizeof *elems,
+                        (size_t)capacity * sizeof *elems);
         if (!elems)
             return -1;
         table->elems = elems;

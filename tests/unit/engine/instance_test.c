@@ -69,9 +69,9 @@ static wf__table_def_t a_tables[2];
 static wf_limits_t a_memories[1];
 static wf__global_def_t a_globals[4];
 static wf__export_t a_exports[8] = {
-    {"f1", WF_EXTERN_FUNC, 1},     {"f0", WF_EXTERN_FUNC, 0},  {"tab", WF_EXTERN_TABLE, 0},
-    {"own_tab", WF_EXTERN_TABLE, 1}, {"mem", WF_EXTERN_MEMORY, 0}, {"g1", WF_EXTERN_GLOBAL, 1},
-    {"g2", WF_EXTERN_GLOBAL, 2},   {"g1again", WF_EXTERN_GLOBAL, 1},
+    {"f1", WF_EXTERN_FUNC, 1},       {"f0", WF_EXTERN_FUNC, 0},        {"tab", WF_EXTERN_TABLE, 0},
+    {"own_tab", WF_EXTERN_TABLE, 1}, {"mem", WF_EXTERN_MEMORY, 0},     {"g1", WF_EXTERN_GLOBAL, 1},
+    {"g2", WF_EXTERN_GLOBAL, 2},     {"g1again", WF_EXTERN_GLOBAL, 1},
 };
 static wf__const_expr_t a_e0_items[2], a_e1_items[2], a_e2_items[1], a_e3_items[1];
 static wf__elem_segment_t a_elems[4];
@@ -110,17 +110,16 @@ static void build_module_a(void)
 
     a_e0_items[0] = ref_func(1);
     a_e0_items[1] = ref_func(0);
-    a_elems[0] = (wf__elem_segment_t){WF__SEGMENT_ACTIVE, WF_FUNCREF, 0, i32_const(1), 2,
-                                      a_e0_items};
+    a_elems[0] =
+        (wf__elem_segment_t){WF__SEGMENT_ACTIVE, WF_FUNCREF, 0, i32_const(1), 2, a_e0_items};
     a_e1_items[0] = ref_null();
     a_e1_items[1] = ref_func(2);
     a_elems[1] = (wf__elem_segment_t){WF__SEGMENT_PASSIVE, WF_FUNCREF, 0, {0}, 2, a_e1_items};
     a_e2_items[0] = ref_func(2);
-    a_elems[2] = (wf__elem_segment_t){WF__SEGMENT_DECLARATIVE, WF_FUNCREF, 0, {0}, 1,
-                                      a_e2_items};
+    a_elems[2] = (wf__elem_segment_t){WF__SEGMENT_DECLARATIVE, WF_FUNCREF, 0, {0}, 1, a_e2_items};
     a_e3_items[0] = ref_func(2);
-    a_elems[3] = (wf__elem_segment_t){WF__SEGMENT_ACTIVE, WF_FUNCREF, 1,
-                                      global_get(0, WF_I32), 1, a_e3_items};
+    a_elems[3] = (wf__elem_segment_t){WF__SEGMENT_ACTIVE,    WF_FUNCREF, 1,
+                                      global_get(0, WF_I32), 1,          a_e3_items};
     m->elems = a_elems;
     m->elem_count = 4;
     a_datas[0] = (wf__data_segment_t){WF__SEGMENT_ACTIVE, 0, global_get(0, WF_I32),
@@ -347,7 +346,11 @@ static void test_unlinkable(void)
     wf_func_free(f);
 
     /* Tables: the import declares funcref, min 2, max 10. */
-    struct { wf_limits_t limits; uint8_t type; wf_err_t want; } tables[] = {
+    struct {
+        wf_limits_t limits;
+        uint8_t type;
+        wf_err_t want;
+    } tables[] = {
         {{.min = 3, .max = 10, .has_max = true}, WF_FUNCREF, WF_OK},
         {{.min = 10, .max = 10, .has_max = true}, WF_FUNCREF, WF_OK},
         {{.min = 1, .max = 10, .has_max = true}, WF_FUNCREF, WF_ERR_INCOMPATIBLE_IMPORT},
@@ -521,10 +524,9 @@ static void test_data_trap(void)
     m.imports = imports;
     m.memories = memories;
     m.memory_count = m.import_memory_count = 1;
-    datas[0] = (wf__data_segment_t){WF__SEGMENT_ACTIVE, 0, i32_const(0),
-                                    (const uint8_t *)"ab", 2};
-    datas[1] = (wf__data_segment_t){WF__SEGMENT_ACTIVE, 0, i32_const(65535),
-                                    (const uint8_t *)"cd", 2};
+    datas[0] = (wf__data_segment_t){WF__SEGMENT_ACTIVE, 0, i32_const(0), (const uint8_t *)"ab", 2};
+    datas[1] =
+        (wf__data_segment_t){WF__SEGMENT_ACTIVE, 0, i32_const(65535), (const uint8_t *)"cd", 2};
     m.datas = datas;
     m.data_segment_count = 2;
 
@@ -599,8 +601,7 @@ static int start_calls;
 static wf_err_t start_fn(wf_host_call_t *call, const wf_val_t *args, wf_val_t *results)
 {
     start_calls++;
-    return *(bool *)wf_host_call_user_data(call) ? wf_host_call_trap(call, "start failed")
-                                                 : WF_OK;
+    return *(bool *)wf_host_call_user_data(call) ? wf_host_call_trap(call, "start failed") : WF_OK;
 }
 
 static void test_start(void)

@@ -117,8 +117,8 @@ static void *grower(void *arg)
 
 static void test_shared(void)
 {
-    wf_limits_t limits = {.min = 1, .max = 1 + GROWERS * GROWS_EACH, .has_max = true,
-                          .shared = true};
+    wf_limits_t limits = {
+        .min = 1, .max = 1 + GROWERS * GROWS_EACH, .has_max = true, .shared = true};
     wf_memory_t *memory;
     CHECK_INT(wf_memory_new(&limits, &memory), WF_OK);
     CHECK(wf_memory_limits(memory).shared);

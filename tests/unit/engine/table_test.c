@@ -31,7 +31,7 @@ static void test_funcref(void)
     CHECK_INT(wf_table_get(table, 3, &v), WF_OK);
     CHECK(v.of.funcref == fake);
     CHECK_INT(wf_table_get(table, 1, &v), WF_OK);
-    CHECK(v.of.funcref == fake); /* kept across the reallocation */
+    CHECK(v.of.funcref == fake);                  /* kept across the reallocation */
     CHECK_INT(wf_table_grow(table, 2, NULL), -1); /* past the max */
     CHECK_INT(wf_table_grow(table, 0, NULL), 4);
     CHECK_INT(wf_table_grow(table, 1, NULL), 4);
