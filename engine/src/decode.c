@@ -52,6 +52,7 @@ static char *name_dup(const wf_allocator_t *allocator, const uint8_t *bytes, uin
     return (char *)block + sizeof(size_t);
 }
 
+/* Frees a name from name_dup; accepts NULL. */
 static void name_free(const wf_allocator_t *allocator, char *name)
 {
     if (!name)
@@ -62,6 +63,7 @@ static void name_free(const wf_allocator_t *allocator, char *name)
     wf__free(allocator, block, total);
 }
 
+/* See module.h: the length recorded by name_dup. */
 size_t wf__name_length(const char *name)
 {
     size_t total;
@@ -101,6 +103,7 @@ static wf_err_t read_count(decoder_t *d, wf__reader_t *r, uint32_t limit, const 
     return WF_OK;
 }
 
+/* A value type; v128 is WF_ERR_UNSUPPORTED, unknown codes malformed. */
 static wf_err_t read_valtype(decoder_t *d, wf__reader_t *r, uint8_t *out)
 {
     size_t at = wf__reader_offset(r);
@@ -122,6 +125,7 @@ static wf_err_t read_valtype(decoder_t *d, wf__reader_t *r, uint8_t *out)
     }
 }
 
+/* A reference type (funcref or externref). */
 static wf_err_t read_reftype(decoder_t *d, wf__reader_t *r, uint8_t *out)
 {
     size_t at = wf__reader_offset(r);
@@ -167,6 +171,7 @@ static wf_err_t read_limits(decoder_t *d, wf__reader_t *r, bool is_memory, wf_li
     return WF_OK;
 }
 
+/* Whether op may appear in a Wasm 2.0 constant expression. */
 static bool is_constant_op(uint16_t op)
 {
     return op == WF_OP_I32_CONST || op == WF_OP_I64_CONST || op == WF_OP_F32_CONST ||
@@ -310,6 +315,10 @@ typedef struct import_detail {
     wf__global_def_t global;
 } import_detail_t;
 
+/*
+** The import section. Imports open the four index spaces, so the funcs,
+** tables, memories and globals arrays are created here with the imports first.
+*/
 static wf_err_t decode_imports(decoder_t *d, wf__reader_t *r)
 {
     wf_module_t *m = d->module;
@@ -425,6 +434,7 @@ done:
     return rc;
 }
 
+/* The function section: the type index of each defined function. */
 static wf_err_t decode_functions(decoder_t *d, wf__reader_t *r)
 {
     wf_module_t *m = d->module;
@@ -453,6 +463,7 @@ static wf_err_t decode_functions(decoder_t *d, wf__reader_t *r)
     return WF_OK;
 }
 
+/* The table section: reference type and limits of each defined table. */
 static wf_err_t decode_tables(decoder_t *d, wf__reader_t *r)
 {
     wf_module_t *m = d->module;
@@ -480,6 +491,7 @@ static wf_err_t decode_tables(decoder_t *d, wf__reader_t *r)
     return WF_OK;
 }
 
+/* The memory section: limits of each defined memory. */
 static wf_err_t decode_memories(decoder_t *d, wf__reader_t *r)
 {
     wf_module_t *m = d->module;
@@ -505,6 +517,7 @@ static wf_err_t decode_memories(decoder_t *d, wf__reader_t *r)
     return WF_OK;
 }
 
+/* The global section: type, mutability and initialiser of each global. */
 static wf_err_t decode_globals(decoder_t *d, wf__reader_t *r)
 {
     wf_module_t *m = d->module;
@@ -542,6 +555,7 @@ static wf_err_t decode_globals(decoder_t *d, wf__reader_t *r)
     return WF_OK;
 }
 
+/* The export section; names and indices are checked by the validator. */
 static wf_err_t decode_exports(decoder_t *d, wf__reader_t *r)
 {
     wf_module_t *m = d->module;
@@ -606,6 +620,7 @@ static wf_err_t read_func_index_items(decoder_t *d, wf__reader_t *r, wf__elem_se
     return WF_OK;
 }
 
+/* A vector of constant expressions as element items. */
 static wf_err_t read_expr_items(decoder_t *d, wf__reader_t *r, wf__elem_segment_t *segment)
 {
     uint32_t count;
@@ -628,6 +643,7 @@ static wf_err_t read_expr_items(decoder_t *d, wf__reader_t *r, wf__elem_segment_
     return WF_OK;
 }
 
+/* An element kind: only 0x00 (funcref) exists. */
 static wf_err_t read_elemkind(decoder_t *d, wf__reader_t *r)
 {
     size_t at = wf__reader_offset(r);
@@ -746,6 +762,10 @@ static wf_err_t scan_body(decoder_t *d, wf__reader_t *r)
     return WF_OK;
 }
 
+/*
+** The code section: each body's locals (expanded into local_types), the
+** bounds of its instructions, and a syntax scan of them.
+*/
 static wf_err_t decode_code(decoder_t *d, wf__reader_t *r)
 {
     wf_module_t *m = d->module;
@@ -824,6 +844,7 @@ static wf_err_t decode_code(decoder_t *d, wf__reader_t *r)
     return WF_OK;
 }
 
+/* The data section; its count must match the data count section's. */
 static wf_err_t decode_datas(decoder_t *d, wf__reader_t *r)
 {
     wf_module_t *m = d->module;
@@ -868,6 +889,10 @@ static wf_err_t decode_datas(decoder_t *d, wf__reader_t *r)
     return WF_OK;
 }
 
+/*
+** A custom section: recorded in customs; a "name" one is parsed after
+** the last section (best effort).
+*/
 static wf_err_t decode_custom(decoder_t *d, wf__reader_t *r)
 {
     wf_module_t *m = d->module;
@@ -977,6 +1002,7 @@ static int section_rank(uint8_t id)
     return rank[id];
 }
 
+/* Decodes the contents of one section with the given id (0..12). */
 static wf_err_t decode_section(decoder_t *d, uint8_t id, wf__reader_t *r)
 {
     wf_module_t *m = d->module;
@@ -1012,6 +1038,10 @@ static wf_err_t decode_section(decoder_t *d, uint8_t id, wf__reader_t *r)
     }
 }
 
+/*
+** See module.h. Checks the header, then each section in order, then the
+** cross-section rules; on failure the caller frees with wf__module_clear.
+*/
 wf_err_t wf__decode(wf_module_t *module, wf_error_info_t *err)
 {
     static const uint8_t magic[4] = {0x00, 0x61, 0x73, 0x6D};
@@ -1094,6 +1124,10 @@ wf_err_t wf__decode(wf_module_t *module, wf_error_info_t *err)
     return WF_OK;
 }
 
+/*
+** See module.h. Frees what decode (and validate: func_declared) allocated
+** and leaves the counts at zero, so a second call does nothing.
+*/
 void wf__module_clear(wf_module_t *module)
 {
     const wf_allocator_t *a = &module->allocator;

@@ -18,6 +18,7 @@ static wf_err_t unexpected_end(const wf__reader_t *r, wf_error_info_t *err)
     return wf__error(err, WF_ERR_MALFORMED, wf__reader_offset(r), "unexpected end");
 }
 
+/* One byte; "unexpected end" at the end of the input. */
 wf_err_t wf__read_u8(wf__reader_t *r, uint8_t *out, wf_error_info_t *err)
 {
     if (r->p >= r->end)
@@ -26,6 +27,7 @@ wf_err_t wf__read_u8(wf__reader_t *r, uint8_t *out, wf_error_info_t *err)
     return WF_OK;
 }
 
+/* n raw bytes, returned as a pointer into the input. */
 wf_err_t wf__read_bytes(wf__reader_t *r, size_t n, const uint8_t **out, wf_error_info_t *err)
 {
     if ((size_t)(r->end - r->p) < n)
@@ -77,6 +79,7 @@ static wf_err_t read_leb(wf__reader_t *r, unsigned bits, int is_signed, uint64_t
     return WF_OK;
 }
 
+/* An unsigned LEB128 of at most 32 bits (5 bytes). */
 wf_err_t wf__read_u32(wf__reader_t *r, uint32_t *out, wf_error_info_t *err)
 {
     /* The common one-byte case first. */
@@ -91,6 +94,7 @@ wf_err_t wf__read_u32(wf__reader_t *r, uint32_t *out, wf_error_info_t *err)
     return rc;
 }
 
+/* A signed LEB128 of at most 32 bits (5 bytes). */
 wf_err_t wf__read_s32(wf__reader_t *r, int32_t *out, wf_error_info_t *err)
 {
     uint64_t v;
@@ -100,6 +104,7 @@ wf_err_t wf__read_s32(wf__reader_t *r, int32_t *out, wf_error_info_t *err)
     return rc;
 }
 
+/* A signed LEB128 of at most 33 bits (block types), sign-extended. */
 wf_err_t wf__read_s33(wf__reader_t *r, int64_t *out, wf_error_info_t *err)
 {
     uint64_t v;
@@ -109,6 +114,7 @@ wf_err_t wf__read_s33(wf__reader_t *r, int64_t *out, wf_error_info_t *err)
     return rc;
 }
 
+/* A signed LEB128 of at most 64 bits (10 bytes). */
 wf_err_t wf__read_s64(wf__reader_t *r, int64_t *out, wf_error_info_t *err)
 {
     uint64_t v;
@@ -118,6 +124,7 @@ wf_err_t wf__read_s64(wf__reader_t *r, int64_t *out, wf_error_info_t *err)
     return rc;
 }
 
+/* An unsigned LEB128 of at most 64 bits (10 bytes). */
 wf_err_t wf__read_u64(wf__reader_t *r, uint64_t *out, wf_error_info_t *err)
 {
     return read_leb(r, 64, 0, out, err);
@@ -166,6 +173,10 @@ static int utf8_valid(const uint8_t *s, size_t n)
     return 1;
 }
 
+/*
+** A name: its length must fit the input ("length out of bounds") and its
+** bytes must be UTF-8. Returns a pointer into the input, not NUL-terminated.
+*/
 wf_err_t wf__read_name(wf__reader_t *r, const uint8_t **out, uint32_t *len, wf_error_info_t *err)
 {
     uint32_t n;
@@ -201,6 +212,7 @@ static const uint16_t op_lookup[768] = {
 #undef WF__OP_LOOKUP
 };
 
+/* Whether b is a value type code (v128 included; callers reject SIMD). */
 static int is_valtype(uint8_t b)
 {
     return b == WF_T_I32 || b == WF_T_I64 || b == WF_T_F32 || b == WF_T_F64 || b == WF_T_V128 ||
@@ -219,6 +231,7 @@ static wf_err_t read_zero_byte(wf__reader_t *r, wf_error_info_t *err)
     return WF_OK;
 }
 
+/* Reads the immediates of kind imm into out; out->offset is the opcode's. */
 static wf_err_t read_immediates(wf__reader_t *r, unsigned imm, wf__instr_t *out,
                                 wf_error_info_t *err)
 {
@@ -385,6 +398,7 @@ static wf_err_t read_immediates(wf__reader_t *r, unsigned imm, wf__instr_t *out,
     return rc;
 }
 
+/* See reader.h. The (prefix, code) pair goes through op_lookup. */
 wf_err_t wf__read_instr(wf__reader_t *r, wf__instr_t *out, wf_error_info_t *err)
 {
     out->offset = wf__reader_offset(r);

@@ -48,6 +48,7 @@ typedef struct validator {
     uint32_t data_limit; /* data segments memory.init may name */
 } validator_t;
 
+/* Fills err with WF_ERR_INVALID, the message, the current offset and function. */
 static wf_err_t invalid(validator_t *v, const char *message)
 {
     wf__error(v->err, WF_ERR_INVALID, v->offset, "%s", message);
@@ -56,6 +57,7 @@ static wf_err_t invalid(validator_t *v, const char *message)
     return WF_ERR_INVALID;
 }
 
+/* Like invalid, for "unknown <what> <index>". */
 static wf_err_t invalid_index(validator_t *v, const char *what, uint32_t index)
 {
     wf__error(v->err, WF_ERR_INVALID, v->offset, "unknown %s %u", what, index);
@@ -64,6 +66,7 @@ static wf_err_t invalid_index(validator_t *v, const char *what, uint32_t index)
     return WF_ERR_INVALID;
 }
 
+/* Whether t is a reference type. */
 static bool is_ref(uint8_t t)
 {
     return t == WF_FUNCREF || t == WF_EXTERNREF;
@@ -80,6 +83,7 @@ static bool is_ref(uint8_t t)
 */
 #define MAX_OPERAND_STACK (1u << 20)
 
+/* Pushes a value type, tracking the deepest stack for max_stack. */
 static wf_err_t push(validator_t *v, uint8_t type)
 {
     if (v->value_count == v->value_capacity) {
@@ -113,6 +117,10 @@ static wf_err_t pop_any(validator_t *v, uint8_t *out)
     return WF_OK;
 }
 
+/*
+** Pops a value that must be of type expected (or unknown); *out gets the
+** more specific of the two.
+*/
 static wf_err_t pop_expect(validator_t *v, uint8_t expected, uint8_t *out)
 {
     uint8_t actual;
@@ -126,6 +134,7 @@ static wf_err_t pop_expect(validator_t *v, uint8_t expected, uint8_t *out)
     return WF_OK;
 }
 
+/* Pops a value of type expected. */
 static wf_err_t pop(validator_t *v, uint8_t expected)
 {
     return pop_expect(v, expected, NULL);
@@ -142,6 +151,7 @@ static wf_err_t pop_types(validator_t *v, const uint8_t *types, uint32_t count)
     return WF_OK;
 }
 
+/* Pushes types[0] .. types[count-1]. */
 static wf_err_t push_types(validator_t *v, const uint8_t *types, uint32_t count)
 {
     for (uint32_t i = 0; i < count; i++) {
@@ -168,6 +178,7 @@ static void frame_params(const validator_t *v, const frame_t *f, const uint8_t *
     }
 }
 
+/* See frame_params. */
 static void frame_results(const validator_t *v, const frame_t *f, const uint8_t **types,
                           uint32_t *count)
 {
@@ -191,6 +202,10 @@ static void label_types(const validator_t *v, const frame_t *f, const uint8_t **
         frame_results(v, f, types, count);
 }
 
+/*
+** Opens a frame for a block, loop or if (instr), or for the function body
+** (instr NULL). Its height is the current stack height.
+*/
 static wf_err_t push_frame(validator_t *v, uint16_t op, const wf__instr_t *instr)
 {
     if (v->frame_count == v->frame_capacity) {
@@ -218,6 +233,7 @@ static wf_err_t push_frame(validator_t *v, uint16_t op, const wf__instr_t *instr
     return WF_OK;
 }
 
+/* After an unconditional branch: the rest of the frame pops unknown values. */
 static void set_unreachable(validator_t *v)
 {
     frame_t *f = &v->frames[v->frame_count - 1];
@@ -252,6 +268,7 @@ static uint8_t local_type(const validator_t *v, uint32_t index)
     return v->func->local_types[index - t->param_count];
 }
 
+/* The memory index must exist ("unknown memory N"). */
 static wf_err_t check_memory(validator_t *v, uint32_t index)
 {
     if (index >= v->module->memory_count)
@@ -259,6 +276,7 @@ static wf_err_t check_memory(validator_t *v, uint32_t index)
     return WF_OK;
 }
 
+/* The table index must exist ("unknown table N"). */
 static wf_err_t check_table(validator_t *v, uint32_t index)
 {
     if (index >= v->module->table_count)
@@ -266,6 +284,7 @@ static wf_err_t check_table(validator_t *v, uint32_t index)
     return WF_OK;
 }
 
+/* A block type's index must name a type; v128 results are unsupported. */
 static wf_err_t check_block_type(validator_t *v, const wf__instr_t *instr)
 {
     if (instr->imm.block.kind == WF__BLOCK_TYPEIDX &&
@@ -277,6 +296,10 @@ static wf_err_t check_block_type(validator_t *v, const wf__instr_t *instr)
     return WF_OK;
 }
 
+/*
+** br_table: every label exists and has the default label's arity, and the
+** operands match each label's types.
+*/
 static wf_err_t check_br_table(validator_t *v, const wf__instr_t *instr)
 {
     wf_err_t rc = pop(v, WF_I32);
@@ -323,6 +346,7 @@ static wf_err_t check_br_table(validator_t *v, const wf__instr_t *instr)
     return rc;
 }
 
+/* Pops the parameters of t and pushes its results. */
 static wf_err_t check_call(validator_t *v, const wf__functype_t *t)
 {
     wf_err_t rc = pop_types(v, WF__PARAMS(t), t->param_count);
@@ -361,6 +385,7 @@ static wf_err_t check_atomic_special(validator_t *v, uint16_t op)
     }
 }
 
+/* Pops n i32 operands. */
 static wf_err_t pop_i32s(validator_t *v, unsigned n)
 {
     for (unsigned i = 0; i < n; i++) {
@@ -371,6 +396,10 @@ static wf_err_t pop_i32s(validator_t *v, unsigned n)
     return WF_OK;
 }
 
+/*
+** Type-checks one instruction against the stacks. Instructions with a
+** simple signature in wasm_ops.h go through the table; the rest are here.
+*/
 static wf_err_t check_instr(validator_t *v, const wf__instr_t *in)
 {
     wf_module_t *m = v->module;
@@ -615,6 +644,7 @@ static wf_err_t check_instr(validator_t *v, const wf__instr_t *in)
     }
 }
 
+/* Type-checks the body of defined function index and records its max_stack. */
 static wf_err_t validate_func(validator_t *v, uint32_t index)
 {
     wf_module_t *m = v->module;
@@ -694,12 +724,14 @@ static wf_err_t check_const_expr(validator_t *v, const wf__const_expr_t *e, uint
     return WF_OK;
 }
 
+/* Marks the target of a ref.func item as declared (C.refs in the spec). */
 static void declare(validator_t *v, const wf__const_expr_t *e)
 {
     if (e->kind == WF__CONST_REF_FUNC && e->index < v->module->func_count)
         v->module->func_declared[e->index] = true;
 }
 
+/* Limits: min <= max, and both within bound when bound is not 0. */
 static wf_err_t check_limits(validator_t *v, const wf_limits_t *l, uint64_t bound,
                              const char *too_large)
 {
@@ -710,6 +742,7 @@ static wf_err_t check_limits(validator_t *v, const wf_limits_t *l, uint64_t boun
     return WF_OK;
 }
 
+/* qsort order of exports by name bytes (names may hold NUL bytes). */
 static int compare_export_names(const void *a, const void *b)
 {
     const wf__export_t *x = *(const wf__export_t *const *)a;
@@ -719,6 +752,10 @@ static int compare_export_names(const void *a, const void *b)
     return c ? c : (nx > ny) - (nx < ny);
 }
 
+/*
+** Export indices exist and names are unique; exported functions count as
+** declared for ref.func.
+*/
 static wf_err_t check_exports(validator_t *v)
 {
     wf_module_t *m = v->module;
@@ -751,6 +788,10 @@ static wf_err_t check_exports(validator_t *v)
     return rc;
 }
 
+/*
+** The module-level rules: types of functions, limits, one memory,
+** constant expressions, exports, start function, segments.
+*/
 static wf_err_t check_module(validator_t *v)
 {
     wf_module_t *m = v->module;
@@ -826,6 +867,7 @@ static wf_err_t check_module(validator_t *v)
     return WF_OK;
 }
 
+/* See module.h. Allocates func_declared (freed by wf__module_clear). */
 wf_err_t wf__validate(wf_module_t *module, wf_error_info_t *err)
 {
     validator_t v = {.module = module, .allocator = &module->allocator, .err = err};
