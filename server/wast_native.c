@@ -95,14 +95,22 @@ static int load_native(void *user, const char *filename, uint8_t **bytes, size_t
 static const char *type_name(uint8_t type)
 {
     switch (type) {
-    case 0x7F: return "i32";
-    case 0x7E: return "i64";
-    case 0x7D: return "f32";
-    case 0x7C: return "f64";
-    case 0x7B: return "v128";
-    case 0x70: return "funcref";
-    case 0x6F: return "externref";
-    default: return "?";
+    case 0x7F:
+        return "i32";
+    case 0x7E:
+        return "i64";
+    case 0x7D:
+        return "f32";
+    case 0x7C:
+        return "f64";
+    case 0x7B:
+        return "v128";
+    case 0x70:
+        return "funcref";
+    case 0x6F:
+        return "externref";
+    default:
+        return "?";
     }
 }
 
@@ -142,10 +150,18 @@ static cJSON *value_json(const wf_wast_value_t *v)
         break;
     }
     switch (v->type) {
-    case 0x7F: snprintf(buf, sizeof buf, "%" PRIu32, (uint32_t)v->of.i32); break;
-    case 0x7E: snprintf(buf, sizeof buf, "%" PRIu64, (uint64_t)v->of.i64); break;
-    case 0x7D: snprintf(buf, sizeof buf, "%" PRIu32, v->of.f32_bits); break;
-    case 0x7C: snprintf(buf, sizeof buf, "%" PRIu64, v->of.f64_bits); break;
+    case 0x7F:
+        snprintf(buf, sizeof buf, "%" PRIu32, (uint32_t)v->of.i32);
+        break;
+    case 0x7E:
+        snprintf(buf, sizeof buf, "%" PRIu64, (uint64_t)v->of.i64);
+        break;
+    case 0x7D:
+        snprintf(buf, sizeof buf, "%" PRIu32, v->of.f32_bits);
+        break;
+    case 0x7C:
+        snprintf(buf, sizeof buf, "%" PRIu64, v->of.f64_bits);
+        break;
     case 0x7B: {
         static const char *const lane_types[] = {"i8", "i16", "i32", "i64", "f32", "f64"};
         static const unsigned lanes[] = {16, 8, 4, 2, 4, 2};
@@ -167,7 +183,9 @@ static cJSON *value_json(const wf_wast_value_t *v)
         }
         return o;
     }
-    default: snprintf(buf, sizeof buf, "0"); break;
+    default:
+        snprintf(buf, sizeof buf, "0");
+        break;
     }
     cJSON_AddStringToObject(o, "value", buf);
     return o;

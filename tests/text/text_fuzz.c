@@ -64,8 +64,7 @@ static void fuzz_module(const char *path, uint32_t line, const char *text, size_
         memcpy(copy, text, cut);
         truncations++;
         if (wf_wat_to_wasm(copy, cut, &out, &out_len, &err) == WF_OK && truncation_must_fail) {
-            fprintf(stderr, "%s:%u: module truncated to %zu bytes was accepted\n", path, line,
-                    cut);
+            fprintf(stderr, "%s:%u: module truncated to %zu bytes was accepted\n", path, line, cut);
             failures++;
             wf_wat_free(out);
         } else if (out) {
@@ -96,8 +95,8 @@ static void fuzz_commands(const char *path, const char *text, const wf_wast_comm
         if (!c->has_module)
             continue;
         if (c->module.form == WF_WAST_FORM_TEXT)
-            fuzz_module(path, c->module.line, text + c->module.source_offset,
-                        c->module.source_len, 1);
+            fuzz_module(path, c->module.line, text + c->module.source_offset, c->module.source_len,
+                        1);
         else if (c->module.form == WF_WAST_FORM_QUOTE)
             fuzz_module(path, c->module.line, c->module.text, c->module.text_len, 0);
     }
@@ -169,7 +168,7 @@ int main(int argc, char **argv)
         }
         closedir(dir);
     }
-    printf("%ld files, %ld modules, %ld truncations, %ld mutations, %ld failures\n", files,
-           modules, truncations, mutations, failures);
+    printf("%ld files, %ld modules, %ld truncations, %ld mutations, %ld failures\n", files, modules,
+           truncations, mutations, failures);
     return failures ? 1 : files == 0 ? 77 : 0;
 }

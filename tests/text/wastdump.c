@@ -33,9 +33,8 @@ static void dump(const char *dir, const wf_wast_command_t *commands, size_t coun
         }
         printf("%d %u %d %d %s %zu %zu %u:%u %s\n", k, c->module.line ? c->module.line : c->line,
                (int)c->kind, (int)c->module.form, c->module.bytes ? "ok" : "err",
-               c->module.source_offset, c->module.source_len,
-               c->module.error.line, c->module.error.column,
-               c->module.bytes ? "" : c->module.error.message);
+               c->module.source_offset, c->module.source_len, c->module.error.line,
+               c->module.error.column, c->module.bytes ? "" : c->module.error.message);
     }
 }
 

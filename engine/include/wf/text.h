@@ -69,8 +69,8 @@ typedef enum wf_wast_module_form {
 ** text holds the quoted source.
 */
 typedef struct wf_wast_module {
-    char *name;    /* "$id" or NULL */
-    uint32_t line; /* 1-based line of "(module" */
+    char *name;           /* "$id" or NULL */
+    uint32_t line;        /* 1-based line of "(module" */
     size_t source_offset; /* the module's text in the script: "(module ... )" */
     size_t source_len;
     wf_wast_module_form_t form;
@@ -105,9 +105,9 @@ typedef enum wf_wast_shape {
 } wf_wast_shape_t;
 
 typedef struct wf_wast_value {
-    uint8_t type; /* a wf_valtype_t code (WF_I32 ...) */
-    uint8_t kind; /* wf_wast_value_kind_t */
-    uint8_t shape; /* v128: wf_wast_shape_t as written */
+    uint8_t type;         /* a wf_valtype_t code (WF_I32 ...) */
+    uint8_t kind;         /* wf_wast_value_kind_t */
+    uint8_t shape;        /* v128: wf_wast_shape_t as written */
     uint8_t lane_kind[4]; /* V128_LANES (f32x4/f64x2 only): kind of each lane */
     union {
         int32_t i32;
@@ -136,17 +136,17 @@ typedef struct wf_wast_command wf_wast_command_t;
 
 struct wf_wast_command {
     wf_wast_kind_t kind;
-    uint32_t line; /* 1-based line of the command's opening parenthesis */
+    uint32_t line;   /* 1-based line of the command's opening parenthesis */
     bool has_module; /* module field is used (MODULE, assert on a module) */
     bool has_action; /* action field is used */
     wf_wast_module_t module;
     wf_wast_action_t action;
     wf_wast_value_t *results; /* ASSERT_RETURN */
     size_t result_count;
-    char *message; /* asserts: the expected message */
-    char *name;    /* REGISTER: the name; THREAD/WAIT: "$thread" */
+    char *message;    /* asserts: the expected message */
+    char *name;       /* REGISTER: the name; THREAD/WAIT: "$thread" */
     char *module_ref; /* REGISTER: "$module" or NULL */
-    char **shared; /* THREAD: "$module" names shared with the thread */
+    char **shared;    /* THREAD: "$module" names shared with the thread */
     size_t shared_count;
     wf_wast_command_t *commands; /* THREAD: its sub-script */
     size_t command_count;
@@ -163,8 +163,7 @@ typedef struct wf_wast_script {
 ** error (see wf_wast_module_t); a script that is not well-formed is, and err
 ** tells where.
 */
-wf_err_t wf_wast_parse(const char *text, size_t len, wf_wast_script_t **out,
-                       wf_error_info_t *err);
+wf_err_t wf_wast_parse(const char *text, size_t len, wf_wast_script_t **out, wf_error_info_t *err);
 
 /* Frees a script. Accepts NULL. */
 void wf_wast_free(wf_wast_script_t *script);

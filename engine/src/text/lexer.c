@@ -147,12 +147,24 @@ bool wf__string_decode(const wf__token_t *tok, uint8_t *out, size_t *out_len)
             return false;
         c = *s++;
         switch (c) {
-        case 't': out[n++] = '\t'; break;
-        case 'n': out[n++] = '\n'; break;
-        case 'r': out[n++] = '\r'; break;
-        case '"': out[n++] = '"'; break;
-        case '\'': out[n++] = '\''; break;
-        case '\\': out[n++] = '\\'; break;
+        case 't':
+            out[n++] = '\t';
+            break;
+        case 'n':
+            out[n++] = '\n';
+            break;
+        case 'r':
+            out[n++] = '\r';
+            break;
+        case '"':
+            out[n++] = '"';
+            break;
+        case '\'':
+            out[n++] = '\'';
+            break;
+        case '\\':
+            out[n++] = '\\';
+            break;
         case 'u': {
             uint32_t cp = 0;
             int digits = 0;
@@ -215,8 +227,8 @@ static wf_err_t push(lexer_t *lx, uint8_t kind, const char *start, size_t len, u
 {
     if (lx->list->count == lx->capacity) {
         size_t cap = lx->capacity ? lx->capacity * 2 : 256;
-        wf__token_t *t = wf__realloc(NULL, lx->list->tokens, lx->capacity * sizeof *t,
-                                     cap * sizeof *t);
+        wf__token_t *t =
+            wf__realloc(NULL, lx->list->tokens, lx->capacity * sizeof *t, cap * sizeof *t);
         if (!t)
             return wf__error(lx->err, WF_ERR_NOMEM, 0, "out of memory");
         lx->list->tokens = t;

@@ -16,11 +16,11 @@ typedef enum wf__token_kind {
     WF_TOK_EOF,
     WF_TOK_LPAREN,
     WF_TOK_RPAREN,
-    WF_TOK_KEYWORD,  /* starts with a lowercase letter */
-    WF_TOK_ID,       /* $name */
-    WF_TOK_NUMBER,   /* starts with a digit or a sign; checked when converted */
-    WF_TOK_STRING,   /* "..." (text includes the quotes; escapes unchecked until decoded) */
-    WF_TOK_RESERVED  /* anything else: always an error where a token is expected */
+    WF_TOK_KEYWORD, /* starts with a lowercase letter */
+    WF_TOK_ID,      /* $name */
+    WF_TOK_NUMBER,  /* starts with a digit or a sign; checked when converted */
+    WF_TOK_STRING,  /* "..." (text includes the quotes; escapes unchecked until decoded) */
+    WF_TOK_RESERVED /* anything else: always an error where a token is expected */
 } wf__token_kind_t;
 
 typedef struct wf__token {

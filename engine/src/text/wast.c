@@ -362,7 +362,8 @@ static wf_err_t parse_action(wast_t *p, wf_wast_action_t *a)
         return wf__error(p->err, WF_ERR_NOMEM, 0, "out of memory");
     if ((rc = take_string(p, &a->name, &a->name_len)) != WF_OK)
         return rc;
-    if (a->kind == WF_WAST_INVOKE && (rc = parse_values(p, &a->args, &a->arg_count, false)) != WF_OK)
+    if (a->kind == WF_WAST_INVOKE &&
+        (rc = parse_values(p, &a->args, &a->arg_count, false)) != WF_OK)
         return rc;
     return expect_rparen(p);
 }

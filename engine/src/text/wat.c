@@ -88,7 +88,7 @@ static void buf_free(buf_t *b)
 
 enum { SP_TYPE, SP_FUNC, SP_TABLE, SP_MEMORY, SP_GLOBAL, SP_ELEM, SP_DATA, SP_COUNT };
 
-static const char *const space_names[SP_COUNT] = {"type", "func", "table", "memory",
+static const char *const space_names[SP_COUNT] = {"type",   "func", "table", "memory",
                                                   "global", "elem", "data"};
 
 /* An index space: the identifier (a token, or NULL) of each index. */
@@ -123,8 +123,8 @@ typedef struct wat {
     sig_t *types;
     uint32_t type_count, type_cap;
 
-    buf_t sec_import, sec_func, sec_table, sec_memory, sec_global, sec_export, sec_start,
-        sec_elem, sec_code, sec_data;
+    buf_t sec_import, sec_func, sec_table, sec_memory, sec_global, sec_export, sec_start, sec_elem,
+        sec_code, sec_data;
     uint32_t n_import, n_func, n_table, n_memory, n_global, n_export, n_elem, n_data;
     bool has_start;
     bool uses_data_count;
@@ -332,8 +332,8 @@ static int parse_valtype_tok(wat_t *w, const wf__token_t *t, uint8_t *out)
     static const struct {
         const char *name;
         uint8_t code;
-    } table[] = {{"i32", 0x7F},     {"i64", 0x7E},       {"f32", 0x7D}, {"f64", 0x7C},
-                 {"v128", 0x7B},    {"funcref", 0x70},   {"externref", 0x6F}};
+    } table[] = {{"i32", 0x7F},  {"i64", 0x7E},     {"f32", 0x7D},      {"f64", 0x7C},
+                 {"v128", 0x7B}, {"funcref", 0x70}, {"externref", 0x6F}};
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         if (wf__tok_is(t, table[i].name)) {
             *out = table[i].code;
@@ -545,8 +545,8 @@ static int push_label(wat_t *w, const wf__token_t *id)
 {
     if (w->label_count == w->label_cap) {
         uint32_t cap = w->label_cap ? w->label_cap * 2 : 16;
-        const wf__token_t **l = wf__realloc(NULL, w->labels, w->label_cap * sizeof *l,
-                                            cap * sizeof *l);
+        const wf__token_t **l =
+            wf__realloc(NULL, w->labels, w->label_cap * sizeof *l, cap * sizeof *l);
         if (!l)
             return oom(w);
         w->labels = l;
@@ -713,8 +713,12 @@ static int parse_v128_const(wat_t *w, buf_t *out)
             v = x;
             break;
         }
-        case 3: ok = wf__parse_i64(t, &v); break;
-        default: ok = wf__parse_f64(t, &v); break;
+        case 3:
+            ok = wf__parse_i64(t, &v);
+            break;
+        default:
+            ok = wf__parse_f64(t, &v);
+            break;
         }
         if (!ok)
             return t->kind == WF_TOK_NUMBER ? fail(w, t, "constant out of range")
@@ -731,9 +735,12 @@ static int parse_v128_const(wat_t *w, buf_t *out)
 static int parse_simd_imm(wat_t *w, buf_t *out, const wf__simd_op_info_t *op)
 {
     switch (op->imm) {
-    case WF_SIMD_IMM_NONE: return 0;
-    case WF_SIMD_IMM_MEMARG: return parse_memarg(w, out, op->natural_align);
-    case WF_SIMD_IMM_V128: return parse_v128_const(w, out);
+    case WF_SIMD_IMM_NONE:
+        return 0;
+    case WF_SIMD_IMM_MEMARG:
+        return parse_memarg(w, out, op->natural_align);
+    case WF_SIMD_IMM_V128:
+        return parse_v128_const(w, out);
     case WF_SIMD_IMM_SHUFFLE:
         for (int i = 0; i < 16; i++) {
             uint32_t v;
@@ -1031,8 +1038,7 @@ static int parse_folded(wat_t *w, buf_t *out)
         buf_byte(out, wf__tok_is(kw, "block") ? 0x02 : 0x03);
         int rc = write_blocktype(w, out, &u);
         typeuse_free(&u);
-        if (rc < 0 || push_label(w, label) < 0 || parse_instrs(w, out) < 0 ||
-            expect_rparen(w) < 0)
+        if (rc < 0 || push_label(w, label) < 0 || parse_instrs(w, out) < 0 || expect_rparen(w) < 0)
             return -1;
         w->label_count--;
         buf_byte(out, 0x0B);
@@ -1121,8 +1127,9 @@ static int parse_instrs(wat_t *w, buf_t *out)
             continue;
         }
         if (t->kind != WF_TOK_KEYWORD)
-            return t->kind == WF_TOK_RPAREN || t->kind == WF_TOK_EOF ? 0
-                                                                     : unexpected(w, "an instruction");
+            return t->kind == WF_TOK_RPAREN || t->kind == WF_TOK_EOF
+                       ? 0
+                       : unexpected(w, "an instruction");
         if (wf__tok_is(t, "end") || wf__tok_is(t, "else"))
             return 0;
         next(w);
@@ -1272,7 +1279,7 @@ static int parse_globaltype(wat_t *w, buf_t *out)
 /* Encodes one function body (after its type use) into the code section. */
 static int parse_func_body(wat_t *w)
 {
-    buf_t body = {0}, code = {0};
+    buf_t body = {0};
     uint8_t *local_types = NULL;
     uint32_t nlocal = 0, cap = 0;
     int rc = -1;
@@ -1332,7 +1339,6 @@ static int parse_func_body(wat_t *w)
     rc = 0;
 done:
     buf_free(&body);
-    buf_free(&code);
     wf__free(NULL, local_types, cap);
     return rc;
 }
@@ -1378,9 +1384,8 @@ done:
 ** Flags follow wabt: function indices when every item is a ref.func, and an
 ** explicit table index only when needed. Sets *count to the item count.
 */
-static int parse_elem_list(wat_t *w, buf_t *out, uint8_t mode, uint32_t table,
-                           const buf_t *offset, bool allow_bare, uint8_t preset,
-                           uint32_t *count)
+static int parse_elem_list(wat_t *w, buf_t *out, uint8_t mode, uint32_t table, const buf_t *offset,
+                           bool allow_bare, uint8_t preset, uint32_t *count)
 {
     uint8_t reftype = preset ? preset : 0x70;
     bool exprs_form = false, all_funcs = true;
@@ -1497,8 +1502,7 @@ static int parse_elem(wat_t *w)
     if (wf__tok_is(peek(w), "declare")) {
         next(w);
         rc = parse_elem_list(w, &w->sec_elem, 3, 0, &offset, false, 0, &count);
-    } else if (peek(w)->kind == WF_TOK_LPAREN ||
-               (at_index(w) && peek2(w)->kind == WF_TOK_LPAREN)) {
+    } else if (peek(w)->kind == WF_TOK_LPAREN || (at_index(w) && peek2(w)->kind == WF_TOK_LPAREN)) {
         /* Active: (table x)? or a bare table index (legacy), then the offset. */
         uint32_t table = 0;
         bool explicit_table = false;
@@ -1834,8 +1838,8 @@ static int collect(wat_t *w)
             }
             if (space_add(w, &w->spaces[sp], id, space_names[sp]) < 0)
                 return -1;
-            if (has_elem && space_add(w, &w->spaces[sp == SP_TABLE ? SP_ELEM : SP_DATA], NULL,
-                                      "") < 0)
+            if (has_elem &&
+                space_add(w, &w->spaces[sp == SP_TABLE ? SP_ELEM : SP_DATA], NULL, "") < 0)
                 return -1;
         } else if (wf__tok_is(kw, "import")) {
             for (int k = 0; k < 4; k++)
@@ -1949,9 +1953,8 @@ static void wat_close(wat_t *w)
         wf__free(NULL, w->types[i].types, w->types[i].params + w->types[i].results);
     wf__free(NULL, w->types, w->type_cap * sizeof *w->types);
     wf__free(NULL, w->labels, w->label_cap * sizeof *w->labels);
-    buf_t *bufs[] = {&w->sec_import, &w->sec_func,   &w->sec_table, &w->sec_memory,
-                     &w->sec_global, &w->sec_export, &w->sec_start, &w->sec_elem,
-                     &w->sec_code,   &w->sec_data};
+    buf_t *bufs[] = {&w->sec_import, &w->sec_func,  &w->sec_table, &w->sec_memory, &w->sec_global,
+                     &w->sec_export, &w->sec_start, &w->sec_elem,  &w->sec_code,   &w->sec_data};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         buf_free(bufs[i]);
 }

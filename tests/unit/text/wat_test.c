@@ -53,8 +53,8 @@ static int fails_at(const char *text, const char *what, uint32_t line, uint32_t 
     int ok = err.code == WF_ERR_TEXT && strstr(err.message, what) != NULL &&
              (line == 0 || (err.line == line && err.column == column));
     if (!ok)
-        fprintf(stderr, "  got %u:%u: %s; expected %u:%u: %s\n", err.line, err.column,
-                err.message, line, column, what);
+        fprintf(stderr, "  got %u:%u: %s; expected %u:%u: %s\n", err.line, err.column, err.message,
+                line, column, what);
     return ok;
 }
 
@@ -71,10 +71,10 @@ static void test_modules(void)
 
     /* The guide's add, folded, with named params and an inline export. */
     static const uint8_t add[] = {
-        HEADER, 0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f,       /* type */
-        0x03, 0x02, 0x01, 0x00,                                             /* func */
-        0x07, 0x07, 0x01, 0x03, 'a', 'd', 'd', 0x00, 0x00,                  /* export */
-        0x0a, 0x09, 0x01, 0x07, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b}; /* code */
+        HEADER, 0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f,        /* type */
+        0x03,   0x02, 0x01, 0x00,                                            /* func */
+        0x07,   0x07, 0x01, 0x03, 'a',  'd',  'd',  0x00, 0x00,              /* export */
+        0x0a,   0x09, 0x01, 0x07, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b}; /* code */
     CHECK(encodes_to("(module (func (export \"add\") (param $a i32) (param $b i32) (result i32)"
                      " (i32.add (local.get $a) (local.get $b))))",
                      add, sizeof add));
@@ -94,11 +94,10 @@ static void test_modules(void)
     }
 
     /* Implicit types: appended after explicit ones, reused when equal. */
-    static const uint8_t types[] = {HEADER, 0x01, 0x08, 0x02, 0x60, 0x01, 0x7f, 0x00,
-                                    0x60, 0x00, 0x00, 0x03, 0x03, 0x02, 0x01, 0x00,
-                                    0x0a, 0x07, 0x02, 0x02, 0x00, 0x0b, 0x02, 0x00, 0x0b};
-    CHECK(encodes_to("(func) (func (param i32)) (type (func (param i32)))", types,
-                     sizeof types));
+    static const uint8_t types[] = {HEADER, 0x01, 0x08, 0x02, 0x60, 0x01, 0x7f, 0x00, 0x60,
+                                    0x00,   0x00, 0x03, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x07,
+                                    0x02,   0x02, 0x00, 0x0b, 0x02, 0x00, 0x0b};
+    CHECK(encodes_to("(func) (func (param i32)) (type (func (param i32)))", types, sizeof types));
 }
 
 static void test_numbers(void)
@@ -106,7 +105,9 @@ static void test_numbers(void)
     wf__token_t t = {WF_TOK_NUMBER, NULL, 0, 1, 1};
     uint32_t u;
     uint64_t v;
-#define TOK(s) (t.text = (s), t.len = (uint32_t)strlen(s), t.kind = ((s)[0] >= 'a' ? WF_TOK_KEYWORD : WF_TOK_NUMBER), &t)
+#define TOK(s)                                                                                     \
+    (t.text = (s), t.len = (uint32_t)strlen(s),                                                    \
+     t.kind = ((s)[0] >= 'a' ? WF_TOK_KEYWORD : WF_TOK_NUMBER), &t)
     CHECK(wf__parse_i32(TOK("0xffff_ffff"), &u) && u == 0xFFFFFFFFu);
     CHECK(wf__parse_i32(TOK("-0x8000_0000"), &u) && u == 0x80000000u);
     CHECK(!wf__parse_i32(TOK("0x1_0000_0000"), &u));
@@ -134,8 +135,8 @@ static void test_errors(void)
     CHECK(fails_at("(func $f) (func $f)", "duplicate func", 1, 17));
     CHECK(fails_at("(func) (import \"a\" \"b\" (func))", "import after func", 1, 9));
     CHECK(fails_at("(type $t (func)) (func (type $t) (param i32))", "inline function type", 0, 0));
-    CHECK(fails_at("(memory 1) (func (drop (i32.load align=3 (i32.const 0))))", "alignment", 1,
-                   34));
+    CHECK(
+        fails_at("(memory 1) (func (drop (i32.load align=3 (i32.const 0))))", "alignment", 1, 34));
     CHECK(fails_at("(func block $a end $b)", "mismatching label", 1, 20));
     CHECK(fails_at("(func (br $x))", "unknown label", 1, 11));
     CHECK(fails_at("(func i32.const 4294967296 drop)", "constant out of range", 1, 17));
