@@ -4,6 +4,8 @@
 ** address never moves: a shared memory can be used by many threads while
 ** one of them grows it, and the interpreter may cache the base.
 */
+#include <time.h>
+
 #include "objects.h"
 #include "os.h"
 
@@ -32,6 +34,156 @@ static uint64_t host_page_cap(void)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Waiters (threads proposal: memory.atomic.wait / notify)                 */
+/* ---------------------------------------------------------------------- */
+
+/* One waiting thread; lives on that thread's stack while it waits. */
+typedef struct waiter {
+    uint64_t offset;
+    bool woken;
+    pthread_cond_t cond;
+    struct waiter *next;
+} waiter_t;
+
+/* A shared memory's waiters, oldest first, under one lock. */
+typedef struct waiters {
+    pthread_mutex_t lock;
+    waiter_t *head, *tail;
+} waiters_t;
+
+#define WAIT_POLL_NS 10000000u /* how often a waiter looks at its interrupt flag */
+
+static waiters_t *waiters_new(const wf_allocator_t *allocator)
+{
+    waiters_t *w = wf__calloc(allocator, 1, sizeof *w);
+    if (w && pthread_mutex_init(&w->lock, NULL) != 0) {
+        wf__free(allocator, w, sizeof *w);
+        return NULL;
+    }
+    return w;
+}
+
+static void waiters_free(const wf_allocator_t *allocator, waiters_t *w)
+{
+    if (!w)
+        return;
+    pthread_mutex_destroy(&w->lock);
+    wf__free(allocator, w, sizeof *w);
+}
+
+/* Unlinks me from the list (it is there). Called under the lock. */
+static void waiters_remove(waiters_t *w, waiter_t *me)
+{
+    waiter_t *prev = NULL;
+    for (waiter_t *cur = w->head; cur; prev = cur, cur = cur->next) {
+        if (cur != me)
+            continue;
+        if (prev)
+            prev->next = cur->next;
+        else
+            w->head = cur->next;
+        if (w->tail == cur)
+            w->tail = prev;
+        return;
+    }
+}
+
+static struct timespec timespec_of(uint64_t ns)
+{
+    struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u),
+                          .tv_nsec = (long)(ns % 1000000000u)};
+    return ts;
+}
+
+uint32_t wf__memory_wait(wf_memory_t *memory, uint64_t offset, uint64_t expected, bool is64,
+                         int64_t timeout_ns, _Atomic int *interrupt)
+{
+    waiters_t *w = memory->waiters;
+    if (!w)
+        return 1; /* unshared: the caller traps before this */
+    pthread_mutex_lock(&w->lock);
+    uint8_t *p = memory->base + offset;
+    uint64_t current = is64 ? __atomic_load_n((uint64_t *)p, __ATOMIC_SEQ_CST)
+                            : __atomic_load_n((uint32_t *)p, __ATOMIC_SEQ_CST);
+    if (current != (is64 ? expected : (uint32_t)expected)) {
+        pthread_mutex_unlock(&w->lock);
+        return 1;
+    }
+    waiter_t me = {.offset = offset};
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC); /* the clock wf__os_monotonic_ns reads */
+    pthread_cond_init(&me.cond, &attr);
+    pthread_condattr_destroy(&attr);
+    if (w->tail)
+        w->tail->next = &me;
+    else
+        w->head = &me;
+    w->tail = &me;
+
+    uint64_t start = wf__os_monotonic_ns();
+    uint64_t deadline = timeout_ns >= 0 ? start + (uint64_t)timeout_ns : UINT64_MAX;
+    uint32_t result;
+    for (;;) {
+        if (me.woken) {
+            result = 0;
+            break;
+        }
+        if (interrupt && atomic_load_explicit(interrupt, memory_order_acquire)) {
+            result = 3;
+            break;
+        }
+        uint64_t now = wf__os_monotonic_ns();
+        if (now >= deadline) {
+            result = 2;
+            break;
+        }
+        if (!interrupt && deadline == UINT64_MAX) {
+            pthread_cond_wait(&me.cond, &w->lock);
+            continue;
+        }
+        uint64_t until = interrupt && deadline - now > WAIT_POLL_NS ? now + WAIT_POLL_NS : deadline;
+        struct timespec ts = timespec_of(until);
+        pthread_cond_timedwait(&me.cond, &w->lock, &ts);
+    }
+    if (!me.woken) /* a notifier unlinks the waiters it wakes */
+        waiters_remove(w, &me);
+    pthread_mutex_unlock(&w->lock);
+    pthread_cond_destroy(&me.cond);
+    return result;
+}
+
+uint32_t wf__memory_notify(wf_memory_t *memory, uint64_t offset, uint32_t count)
+{
+    waiters_t *w = memory->waiters;
+    if (!w || count == 0)
+        return 0;
+    uint32_t woken = 0;
+    pthread_mutex_lock(&w->lock);
+    waiter_t *prev = NULL, *cur = w->head;
+    while (cur && woken < count) {
+        waiter_t *next = cur->next;
+        if (cur->offset != offset) {
+            prev = cur;
+            cur = next;
+            continue;
+        }
+        if (prev)
+            prev->next = next;
+        else
+            w->head = next;
+        if (w->tail == cur)
+            w->tail = prev;
+        cur->woken = true;
+        pthread_cond_signal(&cur->cond);
+        woken++;
+        cur = next;
+    }
+    pthread_mutex_unlock(&w->lock);
+    return woken;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Pools                                                                   */
 /* ---------------------------------------------------------------------- */
 
@@ -49,6 +201,7 @@ struct wf_memory_pool {
 static void memory_destroy(wf_memory_t *memory)
 {
     wf_allocator_t allocator = memory->allocator;
+    waiters_free(&allocator, memory->waiters);
     wf__os_release(memory->base, memory->reserved);
     pthread_mutex_destroy(&memory->grow_lock);
     wf__free(&allocator, memory, sizeof *memory);
@@ -223,11 +376,18 @@ wf_err_t wf__memory_new(const wf_allocator_t *allocator, wf_memory_pool_t *pool,
         memory = memory_map(allocator, reserved, size);
     if (!memory)
         return WF_ERR_NOMEM;
+    memory->waiters = NULL;
+    if (limits->shared) {
+        memory->waiters = waiters_new(allocator);
+        if (!memory->waiters) {
+            memory_destroy(memory);
+            return WF_ERR_NOMEM;
+        }
+    }
     atomic_init(&memory->refcount, 1);
     memory->limits = *limits;
     memory->shared = limits->shared;
     memory->max_pages = max_pages;
-    memory->waiters = NULL;
     memory->pool = pool;
     if (pool)
         atomic_fetch_add_explicit(&pool->refcount, 1, memory_order_relaxed);
@@ -253,8 +413,8 @@ wf_memory_t *wf_memory_retain(wf_memory_t *memory)
 
 /*
 ** Drops a reference; the last one gives the memory back to its pool or
-** unmaps it. The waiters list of the threads proposal must be empty by
-** then: nobody can be waiting on a memory that nobody references.
+** unmaps it. Nobody can be waiting on it by then: a waiting thread's
+** instance holds a reference.
 */
 void wf_memory_free(wf_memory_t *memory)
 {

@@ -123,6 +123,23 @@ void wf__exec_free(const wf_allocator_t *allocator, struct wf__exec *exec);
 /* instance.c / memory.c / table.c: shared by the API and the interpreter. */
 int64_t wf__memory_grow(wf_memory_t *memory, uint64_t delta_pages);
 int64_t wf__table_grow(wf_table_t *table, uint32_t delta, void *init);
+
+/*
+** memory.atomic.wait32/64 (memory.c). The caller has checked that memory is
+** shared and that offset is in bounds and aligned. If the 4-byte (or, with
+** is64, 8-byte) value at base + offset equals expected, blocks until a
+** notify wakes this thread or timeout_ns passes (negative: no timeout).
+** interrupt (may be NULL) is polled about every 10 ms. Returns the
+** instruction's result: 0 "ok" (woken), 1 "not-equal", 2 "timed-out"; or 3
+** when *interrupt was set (the caller traps WF_ERR_TRAP_INTERRUPTED).
+*/
+uint32_t wf__memory_wait(wf_memory_t *memory, uint64_t offset, uint64_t expected, bool is64,
+                         int64_t timeout_ns, _Atomic int *interrupt);
+/*
+** memory.atomic.notify: wakes up to count threads waiting on offset, oldest
+** first; returns how many it woke (0 for an unshared memory).
+*/
+uint32_t wf__memory_notify(wf_memory_t *memory, uint64_t offset, uint32_t count);
 /* Calls a host function with slot-encoded args/results (converts types). */
 wf_err_t wf__host_call(wf_func_t *func, wf_instance_t *caller, uint64_t *slots,
                        wf_error_info_t *err);

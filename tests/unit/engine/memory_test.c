@@ -1,5 +1,6 @@
 /* Tests of engine/src/memory.c: creation, limits, growth rules, sharing. */
 #include <pthread.h>
+#include <time.h>
 
 #include "objects.h"
 #include "test.h"
@@ -234,6 +235,88 @@ static void test_pool_threads(void)
     wf_memory_pool_free(pool);
 }
 
+/* A thread blocked in wf__memory_wait on offset 8 (value 0), forever. */
+typedef struct wait_arg {
+    wf_memory_t *memory;
+    _Atomic int *interrupt;
+    uint32_t result;
+} wait_arg_t;
+
+static void *waiter(void *arg)
+{
+    wait_arg_t *a = arg;
+    a->result = wf__memory_wait(a->memory, 8, 0, false, -1, a->interrupt);
+    return NULL;
+}
+
+/* Notifies offset 8 until want threads were woken in all (they may not wait yet). */
+static uint32_t notify_until(wf_memory_t *memory, uint32_t want, uint32_t count)
+{
+    uint32_t woken = 0;
+    for (int tries = 0; woken < want && tries < 20000; tries++) {
+        woken += wf__memory_notify(memory, 8, count);
+        if (woken < want) {
+            struct timespec ts = {0, 100000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    return woken;
+}
+
+static void test_wait_notify(void)
+{
+    wf_limits_t limits = {.min = 1, .max = 1, .has_max = true, .shared = true};
+    wf_memory_t *memory;
+    CHECK_INT(wf_memory_new(&limits, &memory), WF_OK);
+    CHECK(memory->waiters != NULL);
+    uint8_t *base = wf_memory_data(memory);
+    base[16] = 5;
+    CHECK_INT(wf__memory_wait(memory, 16, 4, false, -1, NULL), 1);             /* not-equal */
+    CHECK_INT(wf__memory_wait(memory, 16, 5, true, 1000000, NULL), 2);         /* timed-out */
+    CHECK_INT(wf__memory_wait(memory, 16, 0x100000005ull, false, 0, NULL), 2); /* low 32 bits */
+    CHECK_INT(wf__memory_notify(memory, 8, 1), 0);
+
+    /* One waiter, woken. */
+    wait_arg_t a = {.memory = memory};
+    pthread_t t;
+    CHECK_INT(pthread_create(&t, NULL, waiter, &a), 0);
+    CHECK_INT(notify_until(memory, 1, 1), 1);
+    pthread_join(t, NULL);
+    CHECK_INT(a.result, 0);
+
+    /* Three waiters: notify 2, then the last one. */
+    wait_arg_t args[3] = {{.memory = memory}, {.memory = memory}, {.memory = memory}};
+    pthread_t ts[3];
+    for (int i = 0; i < 3; i++)
+        CHECK_INT(pthread_create(&ts[i], NULL, waiter, &args[i]), 0);
+    struct timespec pause = {0, 20000000};
+    nanosleep(&pause, NULL);
+    CHECK_INT(notify_until(memory, 2, 2), 2);
+    CHECK_INT(notify_until(memory, 1, 10), 1);
+    for (int i = 0; i < 3; i++) {
+        pthread_join(ts[i], NULL);
+        CHECK_INT(args[i].result, 0);
+    }
+
+    /* An interrupt ends a wait without a timeout. */
+    _Atomic int interrupt = 0;
+    wait_arg_t b = {.memory = memory, .interrupt = &interrupt};
+    CHECK_INT(pthread_create(&t, NULL, waiter, &b), 0);
+    nanosleep(&pause, NULL);
+    atomic_store(&interrupt, 1);
+    pthread_join(t, NULL);
+    CHECK_INT(b.result, 3);
+    CHECK_INT(wf__memory_notify(memory, 8, 5), 0); /* the interrupted waiter left the list */
+
+    wf_memory_free(memory);
+
+    /* Unshared memories have no waiters. */
+    limits.shared = false;
+    CHECK_INT(wf_memory_new(&limits, &memory), WF_OK);
+    CHECK_INT(wf__memory_notify(memory, 8, 1), 0);
+    wf_memory_free(memory);
+}
+
 int main(void)
 {
     test_basic();
@@ -242,5 +325,6 @@ int main(void)
     test_shared();
     test_pool();
     test_pool_threads();
+    test_wait_notify();
     return TEST_DONE();
 }
