@@ -315,9 +315,9 @@ static void emit_return(compiler_t *c)
             emit_u(c, 0);
             emit_u(c, v->imm);
         } else if (v->slot != 0) {
-            emit_op(c, WF_IOP_COPY);
-            emit_u(c, 0);
+            emit_op(c, WF_IOP_RETURN1);
             emit_u(c, v->slot);
+            return;
         }
     } else {
         /* Write lazy values home without marking them: this may be a branch
@@ -659,9 +659,38 @@ static void compile_local_set(compiler_t *c, uint32_t local, bool tee)
     }
 }
 
+/* The comparison testing the opposite (integers only: floats have NaN). */
+static bool inverse_compare(uint16_t iop, wf__iop_t *out)
+{
+    static const uint16_t pairs[][2] = {
+#define INV(t, a, b) {WF_IOP_##t##_##a, WF_IOP_##t##_##b}, {WF_IOP_##t##_##a##_I, WF_IOP_##t##_##b##_I},
+#define INVS(t) INV(t, EQ, NE) INV(t, NE, EQ) INV(t, LT_S, GE_S) INV(t, GE_S, LT_S) \
+    INV(t, LT_U, GE_U) INV(t, GE_U, LT_U) INV(t, GT_S, LE_S) INV(t, LE_S, GT_S)      \
+    INV(t, GT_U, LE_U) INV(t, LE_U, GT_U)
+        INVS(I32) INVS(I64)
+#undef INVS
+#undef INV
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        if (pairs[i][0] == iop) {
+            *out = (wf__iop_t)pairs[i][1];
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Emits d = op(a) or d = op(a, b) for the numeric instruction list. */
 static void compile_unary(compiler_t *c, wf__iop_t iop, uint8_t result)
 {
+    wf__iop_t inverse;
+    if (iop == WF_IOP_I32_EQZ && c->last_valid && c->last_pos == c->nvs - 1 &&
+        c->vs[c->nvs - 1].kind == V_STACK && inverse_compare(c->last_iop, &inverse)) {
+        /* eqz of a comparison: the opposite comparison, in place. */
+        set_handler(c, c->last_instr, inverse);
+        c->last_iop = (uint16_t)inverse;
+        return;
+    }
     uint32_t a = use_slot(c, c->nvs - 1);
     c->nvs--;
     size_t at = emit_op(c, iop);

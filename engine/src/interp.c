@@ -73,6 +73,19 @@ void wf__exec_free(const wf_allocator_t *allocator, struct wf__exec *exec)
     wf__free(allocator, exec, sizeof *exec);
 }
 
+/*
+** Slow path of the access check: a shared memory may have been grown by
+** another thread since the size was cached. Refreshes *size; returns whether
+** end now fits.
+*/
+static bool memory_grew_since(wf_memory_t *mem, uint64_t *size, uint64_t end)
+{
+    if (!mem || !mem->shared)
+        return false;
+    *size = atomic_load_explicit(&mem->size, memory_order_acquire);
+    return end <= *size;
+}
+
 static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
 {
     if (a->param_count != b->param_count || a->result_count != b->result_count)
@@ -142,12 +155,18 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
         DISPATCH();                 \
     } while (0)
 
-/* Memory 0 of the current instance, cached: reloaded after calls and grow. */
+/*
+** Memory 0 of the current instance, cached in locals. Its base never moves;
+** its size changes only through memory.grow (which reloads), host functions
+** (reloaded after each) and, for a shared memory, other threads (the access
+** check looks again before trapping). Calls between functions of the same
+** instance share these locals, so only a change of instance reloads them.
+*/
 #define RELOAD_MEM()                                                                \
     do {                                                                            \
-        wf_memory_t *m_ = inst->module->memory_count ? inst->memories[0] : NULL;    \
-        mem_base = m_ ? m_->base : NULL;                                            \
-        mem_size = m_ ? atomic_load_explicit(&m_->size, memory_order_relaxed) : 0;  \
+        mem = inst->module->memory_count ? inst->memories[0] : NULL;                \
+        mem_base = mem ? mem->base : NULL;                                          \
+        mem_size = mem ? atomic_load_explicit(&mem->size, memory_order_relaxed) : 0; \
     } while (0)
 
 /*
@@ -155,10 +174,11 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
 ** of the i32 address and the offset, so it cannot wrap) plus the access width
 ** must not pass the current size.
 */
-#define MEM_CHECK(ea, width)                            \
-    do {                                                \
-        if (UNLIKELY((ea) + (width) > mem_size))        \
-            TRAP(MEMORY_OOB);                           \
+#define MEM_CHECK(ea, width)                                         \
+    do {                                                             \
+        if (UNLIKELY((ea) + (width) > mem_size) &&                   \
+            !memory_grew_since(mem, &mem_size, (ea) + (width)))      \
+            TRAP(MEMORY_OOB);                                        \
     } while (0)
 
 /* Handler bodies for the generic categories of ops.h. */
@@ -281,7 +301,12 @@ static wf_err_t run(struct wf__exec *ex, wf_instance_t *inst, const struct wf__c
     (void)handlers_out;
 #endif
     const wf__cell_t *pc = code->cells;
-    const uint32_t entry_depth = ex->depth;
+    /* Frame records: fr is the next free one; returning to fr_entry leaves. */
+    frame_t *fr = ex->frames + ex->depth;
+    frame_t *const fr_entry = fr;
+    frame_t *const fr_end = ex->frames + ex->max_depth;
+    uint64_t *const stack_end = ex->stack_end;
+    wf_memory_t *mem;
     uint8_t *mem_base;
     uint64_t mem_size;
     int trap_code = 0;
@@ -347,16 +372,24 @@ dispatch:
     FUSED(LE_U, a <= b)
     FUSED(GE_S, (int32_t)a >= (int32_t)b)
     FUSED(GE_U, a >= b)
+    CASE(RETURN1)
+    {
+        fp[0] = S(1);
+        goto do_return;
+    }
     CASE(RETURN)
     {
-        if (ex->depth == entry_depth)
+    do_return:
+        if (UNLIKELY(fr == fr_entry))
             return WF_OK;
-        frame_t *f = &ex->frames[--ex->depth];
-        pc = f->pc;
-        fp = f->fp;
-        code = f->code;
-        inst = f->inst;
-        RELOAD_MEM();
+        fr--;
+        pc = fr->pc;
+        fp = fr->fp;
+        code = fr->code;
+        if (UNLIKELY(fr->inst != inst)) {
+            inst = fr->inst;
+            RELOAD_MEM();
+        }
         DISPATCH();
     }
     CASE(CALL)
@@ -364,16 +397,16 @@ dispatch:
         const wf__func_t *target = pc[2].p;
         const struct wf__code *cc = target->code;
         uint64_t *callee_fp = fp + pc[1].u;
-        if (UNLIKELY(ex->depth >= ex->max_depth || cc->frame_slots > (size_t)(ex->stack_end - callee_fp)))
+        if (UNLIKELY(fr >= fr_end || cc->frame_slots > (size_t)(stack_end - callee_fp)))
             TRAP(STACK_EXHAUSTED);
         POLL();
-        frame_t *f = &ex->frames[ex->depth++];
-        f->pc = pc + 3;
-        f->fp = fp;
-        f->code = code;
-        f->inst = inst;
-        memset(callee_fp + cc->param_slots, 0,
-               (size_t)(cc->local_slots - cc->param_slots) * sizeof *fp);
+        fr->pc = pc + 3;
+        fr->fp = fp;
+        fr->code = code;
+        fr->inst = inst;
+        fr++;
+        for (uint32_t k = cc->param_slots; k < cc->local_slots; k++)
+            callee_fp[k] = 0;
         fp = callee_fp;
         code = cc;
         pc = cc->cells;
@@ -566,7 +599,9 @@ dispatch:
     /* A call through a wf_func_t: a host function, or wasm of any instance. */
 call_func:
     if (callee->host_fn) {
+        /* The host may call back in: new runs start above this frame. */
         ex->top = fp + code->frame_slots;
+        ex->depth = (uint32_t)(fr - ex->frames);
         rc = wf__host_call(callee, inst, nfp, err);
         if (rc != WF_OK)
             goto fail;
@@ -576,15 +611,16 @@ call_func:
     } else {
         wf_instance_t *ci = callee->instance;
         const struct wf__code *cc = ci->module->funcs[callee->index].code;
-        if (UNLIKELY(ex->depth >= ex->max_depth || cc->frame_slots > (size_t)(ex->stack_end - nfp)))
+        if (UNLIKELY(fr >= fr_end || cc->frame_slots > (size_t)(stack_end - nfp)))
             TRAP(STACK_EXHAUSTED);
         POLL();
-        frame_t *f = &ex->frames[ex->depth++];
-        f->pc = ret_pc;
-        f->fp = fp;
-        f->code = code;
-        f->inst = inst;
-        memset(nfp + cc->param_slots, 0, (size_t)(cc->local_slots - cc->param_slots) * sizeof *fp);
+        fr->pc = ret_pc;
+        fr->fp = fp;
+        fr->code = code;
+        fr->inst = inst;
+        fr++;
+        for (uint32_t k = cc->param_slots; k < cc->local_slots; k++)
+            nfp[k] = 0;
         fp = nfp;
         code = cc;
         pc = cc->cells;
@@ -599,7 +635,6 @@ trap:
     rc = wf__trap(err, (wf_err_t)trap_code, inst->module, code->func_index,
                   wf__code_offset(code, pc));
 fail:
-    ex->depth = entry_depth;
     return rc;
 }
 

@@ -40,6 +40,7 @@
     X(BR_UNLESS,     SPECIAL, 2)  /* cond, off */ \
     X(BR_TABLE,      SPECIAL, -1) /* index, count, count + 1 offsets */ \
     X(RETURN,        SPECIAL, 0) \
+    X(RETURN1,       SPECIAL, 1)  /* s: return the one value in slot s */ \
     X(CALL,          SPECIAL, 2)  /* arg base, const wf__func_t * (same module) */ \
     X(CALL_IMPORT,   SPECIAL, 2)  /* arg base, function index */ \
     X(CALL_INDIRECT, SPECIAL, 4)  /* arg base, index, const wf__functype_t *, table */ \
