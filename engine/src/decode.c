@@ -259,9 +259,12 @@ static wf_err_t decode_types(decoder_t *d, wf__reader_t *r)
         return rc;
     if (count == 0)
         return WF_OK;
+    /* Arrays get their full count at once (entries zeroed), so that a
+       failure part way frees them with the size they were allocated with. */
     m->types = wf__calloc(d->allocator, count, sizeof *m->types);
     if (!m->types)
         return out_of_memory(d);
+    m->type_count = count;
     for (uint32_t i = 0; i < count; i++) {
         size_t at = wf__reader_offset(r);
         uint8_t form = 0;
@@ -295,7 +298,6 @@ static wf_err_t decode_types(decoder_t *d, wf__reader_t *r)
         }
         type->param_count = params;
         type->result_count = results;
-        m->type_count = i + 1;
         if (params)
             memcpy(type->types, buffer, params);
         for (uint32_t k = 0; k < results; k++) {
@@ -329,11 +331,12 @@ static wf_err_t decode_imports(decoder_t *d, wf__reader_t *r)
     if (count == 0)
         return WF_OK;
     m->imports = wf__calloc(d->allocator, count, sizeof *m->imports);
+    if (!m->imports)
+        return out_of_memory(d);
+    m->import_count = count;
     import_detail_t *details = wf__calloc(d->allocator, count, sizeof *details);
-    if (!m->imports || !details) {
-        rc = out_of_memory(d);
-        goto done;
-    }
+    if (!details)
+        return out_of_memory(d);
     uint32_t counts[4] = {0, 0, 0, 0};
     for (uint32_t i = 0; i < count; i++) {
         wf__import_t *import = &m->imports[i];
@@ -344,7 +347,6 @@ static wf_err_t decode_imports(decoder_t *d, wf__reader_t *r)
         if (rc != WF_OK)
             goto done;
         import->module = name_dup(d->allocator, bytes, len);
-        m->import_count = i + 1;
         if (!import->module) {
             rc = out_of_memory(d);
             goto done;
@@ -394,19 +396,17 @@ static wf_err_t decode_imports(decoder_t *d, wf__reader_t *r)
         import->index = counts[kind]++;
     }
     /* The index spaces start with the imports, in order. */
-    if (counts[0] && (rc = grow(d, (void **)&m->funcs, 0, counts[0], sizeof *m->funcs)) != WF_OK)
-        goto done;
-    if (counts[1] && (rc = grow(d, (void **)&m->tables, 0, counts[1], sizeof *m->tables)) != WF_OK)
-        goto done;
-    if (counts[2] &&
-        (rc = grow(d, (void **)&m->memories, 0, counts[2], sizeof *m->memories)) != WF_OK)
-        goto done;
-    if (counts[3] &&
-        (rc = grow(d, (void **)&m->globals, 0, counts[3], sizeof *m->globals)) != WF_OK)
+    if ((rc = grow(d, (void **)&m->funcs, 0, counts[0], sizeof *m->funcs)) != WF_OK)
         goto done;
     m->func_count = m->import_func_count = counts[0];
+    if ((rc = grow(d, (void **)&m->tables, 0, counts[1], sizeof *m->tables)) != WF_OK)
+        goto done;
     m->table_count = m->import_table_count = counts[1];
+    if ((rc = grow(d, (void **)&m->memories, 0, counts[2], sizeof *m->memories)) != WF_OK)
+        goto done;
     m->memory_count = m->import_memory_count = counts[2];
+    if ((rc = grow(d, (void **)&m->globals, 0, counts[3], sizeof *m->globals)) != WF_OK)
+        goto done;
     m->global_count = m->import_global_count = counts[3];
     for (uint32_t i = 0; i < count; i++) {
         const wf__import_t *import = &m->imports[i];
@@ -570,6 +570,7 @@ static wf_err_t decode_exports(decoder_t *d, wf__reader_t *r)
     m->exports = wf__calloc(d->allocator, count, sizeof *m->exports);
     if (!m->exports)
         return out_of_memory(d);
+    m->export_count = count;
     for (uint32_t i = 0; i < count; i++) {
         wf__export_t *export = &m->exports[i];
         const uint8_t *bytes;
@@ -578,7 +579,6 @@ static wf_err_t decode_exports(decoder_t *d, wf__reader_t *r)
         if (rc != WF_OK)
             return rc;
         export->name = name_dup(d->allocator, bytes, len);
-        m->export_count = i + 1;
         if (!export->name)
             return out_of_memory(d);
         size_t at = wf__reader_offset(r);
@@ -676,9 +676,9 @@ static wf_err_t decode_elems(decoder_t *d, wf__reader_t *r)
     m->elems = wf__calloc(d->allocator, count, sizeof *m->elems);
     if (!m->elems)
         return out_of_memory(d);
+    m->elem_count = count;
     for (uint32_t i = 0; i < count; i++) {
         wf__elem_segment_t *segment = &m->elems[i];
-        m->elem_count = i + 1;
         size_t at = wf__reader_offset(r);
         uint32_t flags;
         rc = wf__read_u32(r, &flags, d->err);

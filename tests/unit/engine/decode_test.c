@@ -13,6 +13,7 @@
 typedef struct counter {
     long live_bytes;
     long live_blocks;
+    long allocations_left; /* < 0: unlimited; 0: the next allocation fails */
 } counter_t;
 
 static void *counting_realloc(void *user, void *ptr, size_t old_size, size_t new_size)
@@ -26,6 +27,15 @@ static void *counting_realloc(void *user, void *ptr, size_t old_size, size_t new
         free(ptr);
         return NULL;
     }
+    if (c->allocations_left == 0) {
+        if (ptr) {
+            c->live_bytes += (long)old_size;
+            c->live_blocks++;
+        }
+        return NULL;
+    }
+    if (c->allocations_left > 0)
+        c->allocations_left--;
     void *p = realloc(ptr, new_size);
     if (p) {
         c->live_bytes += (long)new_size;
@@ -37,7 +47,7 @@ static void *counting_realloc(void *user, void *ptr, size_t old_size, size_t new
     return p;
 }
 
-static counter_t counter;
+static counter_t counter = {0, 0, -1};
 
 static wf_module_t *module_new(const uint8_t *bytes, size_t size)
 {
@@ -139,41 +149,44 @@ static void test_sections(void)
     CHECK_STR(err.message, "unexpected end of section or function");
 }
 
+/* A module with every section (see test_contents for what it holds). */
+static const uint8_t contents[] = {
+    HEADER,
+    /* types: (i32) -> (i64), () -> () */
+    0x01, 0x09, 0x02, 0x60, 0x01, 0x7F, 0x01, 0x7E, 0x60, 0x00, 0x00,
+    /* imports: "env" "f" func 1; "env" "g" global mut i32 */
+    0x02, 0x12, 0x02, 0x03, 'e', 'n', 'v', 0x01, 'f', 0x00, 0x01, 0x03, 'e', 'n', 'v', 0x01, 'g',
+    0x03, 0x7F, 0x01,
+    /* functions: type 0, type 1 */
+    0x03, 0x03, 0x02, 0x00, 0x01,
+    /* table funcref 1..2 */
+    0x04, 0x05, 0x01, 0x70, 0x01, 0x01, 0x02,
+    /* memory 1 */
+    0x05, 0x03, 0x01, 0x00, 0x01,
+    /* global f64 = 1.0 */
+    0x06, 0x0D, 0x01, 0x7C, 0x00, 0x44, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F, 0x0B,
+    /* export "run" func 2 */
+    0x07, 0x07, 0x01, 0x03, 'r', 'u', 'n', 0x00, 0x02,
+    /* start 2 */
+    0x08, 0x01, 0x02,
+    /* elem: flags 0 (offset 0, funcs 1 2); flags 5 passive externref (ref.null extern) */
+    0x09, 0x0E, 0x02, 0x00, 0x41, 0x00, 0x0B, 0x02, 0x01, 0x02, 0x05, 0x6F, 0x01, 0xD0, 0x6F, 0x0B,
+    /* data count 2 */
+    0x0C, 0x01, 0x02,
+    /* code: f1 (2 i32 locals, 1 f32), f2 empty */
+    0x0A, 0x0D, 0x02, 0x08, 0x02, 0x02, 0x7F, 0x01, 0x7D, 0x42, 0x00, 0x0B, 0x02, 0x00, 0x0B,
+    /* data: active "hi" at 8; passive "!" */
+    0x0B, 0x0B, 0x02, 0x00, 0x41, 0x08, 0x0B, 0x02, 'h', 'i', 0x01, 0x01, '!',
+    /* name section: module "mod", function 2 "run" */
+    0x00, 0x13, 0x04, 'n', 'a', 'm', 'e', 0x00, 0x04, 0x03, 'm', 'o', 'd', 0x01, 0x06, 0x01, 0x02,
+    0x03, 'r', 'u', 'n'};
+
 static void test_contents(void)
 {
-    static const uint8_t bytes[] = {
-        HEADER,
-        /* types: (i32) -> (i64), () -> () */
-        0x01, 0x09, 0x02, 0x60, 0x01, 0x7F, 0x01, 0x7E, 0x60, 0x00, 0x00,
-        /* imports: "env" "f" func 1; "env" "g" global mut i32 */
-        0x02, 0x12, 0x02, 0x03, 'e', 'n', 'v', 0x01, 'f', 0x00, 0x01, 0x03, 'e', 'n', 'v', 0x01,
-        'g', 0x03, 0x7F, 0x01,
-        /* functions: type 0, type 1 */
-        0x03, 0x03, 0x02, 0x00, 0x01,
-        /* table funcref 1..2 */
-        0x04, 0x05, 0x01, 0x70, 0x01, 0x01, 0x02,
-        /* memory 1 */
-        0x05, 0x03, 0x01, 0x00, 0x01,
-        /* global f64 = 1.0 */
-        0x06, 0x0D, 0x01, 0x7C, 0x00, 0x44, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F, 0x0B,
-        /* export "run" func 2 */
-        0x07, 0x07, 0x01, 0x03, 'r', 'u', 'n', 0x00, 0x02,
-        /* start 2 */
-        0x08, 0x01, 0x02,
-        /* elem: flags 0 (offset 0, funcs 1 2); flags 5 passive externref (ref.null extern) */
-        0x09, 0x0E, 0x02, 0x00, 0x41, 0x00, 0x0B, 0x02, 0x01, 0x02, 0x05, 0x6F, 0x01, 0xD0, 0x6F,
-        0x0B,
-        /* data count 2 */
-        0x0C, 0x01, 0x02,
-        /* code: f1 (2 i32 locals, 1 f32), f2 empty */
-        0x0A, 0x0D, 0x02, 0x08, 0x02, 0x02, 0x7F, 0x01, 0x7D, 0x42, 0x00, 0x0B, 0x02, 0x00, 0x0B,
-        /* data: active "hi" at 8; passive "!" */
-        0x0B, 0x0B, 0x02, 0x00, 0x41, 0x08, 0x0B, 0x02, 'h', 'i', 0x01, 0x01, '!',
-        /* name section: module "mod", function 2 "run" */
-        0x00, 0x13, 0x04, 'n', 'a', 'm', 'e', 0x00, 0x04, 0x03, 'm', 'o', 'd', 0x01, 0x06, 0x01,
-        0x02, 0x03, 'r', 'u', 'n'};
+    const uint8_t *bytes = contents;
+
     wf_error_info_t err;
-    wf_module_t *m = module_new(bytes, sizeof bytes);
+    wf_module_t *m = module_new(bytes, sizeof contents);
     if (wf__decode(m, &err) != WF_OK) {
         CHECK_STR(err.message, "");
         CHECK_INT(err.offset, 0);
@@ -257,6 +270,26 @@ static void test_truncations_free_everything(void)
     }
 }
 
+static void test_out_of_memory(void)
+{
+    /* Fail the first, second, ... allocation: decode and validate report
+       WF_ERR_NOMEM and the clear gives everything back. */
+    bool succeeded = false;
+    for (long n = 0; n < 200 && !succeeded; n++) {
+        wf_error_info_t err;
+        wf_module_t *m = module_new(contents, sizeof contents);
+        counter.allocations_left = n;
+        wf_err_t rc = wf__decode(m, &err);
+        if (rc == WF_OK)
+            rc = wf__validate(m, &err);
+        counter.allocations_left = -1;
+        CHECK(rc == WF_OK || rc == WF_ERR_NOMEM);
+        succeeded = rc == WF_OK;
+        module_delete(m);
+    }
+    CHECK(succeeded);
+}
+
 int main(void)
 {
     test_header();
@@ -264,5 +297,6 @@ int main(void)
     test_contents();
     test_bad_name_section_ignored();
     test_truncations_free_everything();
+    test_out_of_memory();
     return TEST_DONE();
 }
