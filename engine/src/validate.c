@@ -9,6 +9,7 @@
 ** are WF_ERR_INVALID with the spec test suite's messages; errors in code carry
 ** the function index and the instruction's byte offset.
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -645,7 +646,7 @@ static wf_err_t check_instr(validator_t *v, const wf__instr_t *in)
 }
 
 /* Type-checks the body of defined function index and records its max_stack. */
-static wf_err_t validate_func(validator_t *v, uint32_t index)
+static wf_err_t check_body(validator_t *v, uint32_t index)
 {
     wf_module_t *m = v->module;
     wf__func_t *func = &m->funcs[index];
@@ -670,22 +671,37 @@ static wf_err_t validate_func(validator_t *v, uint32_t index)
             return WF_ERR_MALFORMED;
         }
         rc = wf__read_instr(&r, &instr, v->err);
-        if (rc != WF_OK) {
-            if (v->err)
-                v->err->func_index = index;
+        if (rc != WF_OK)
             return rc;
-        }
         v->offset = instr.offset;
         rc = check_instr(v, &instr);
-        if (rc != WF_OK) {
-            if (v->err)
-                v->err->func_index = index;
+        if (rc != WF_OK)
             return rc;
-        }
     }
     func->max_stack = v->max_height;
-    v->func = NULL;
     return WF_OK;
+}
+
+/*
+** Checks one function body; an error names the function by index and, as
+** far as known, by name (the name section's, else its first export's).
+*/
+static wf_err_t validate_func(validator_t *v, uint32_t index)
+{
+    wf_err_t rc = check_body(v, index);
+    v->func = NULL;
+    if (rc == WF_OK || !v->err)
+        return rc;
+    const wf_module_t *m = v->module;
+    const char *name = m->func_names ? m->func_names[index] : NULL;
+    for (uint32_t i = 0; !name && i < m->export_count; i++) {
+        if (m->exports[i].kind == WF_EXTERN_FUNC && m->exports[i].index == index)
+            name = m->exports[i].name;
+    }
+    v->err->func_index = index;
+    if (name)
+        snprintf(v->err->func_name, sizeof v->err->func_name, "%s", name);
+    return rc;
 }
 
 /* ====================================================================== */

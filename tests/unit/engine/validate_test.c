@@ -261,6 +261,12 @@ static void test_error_location(void)
     CHECK_STR(err.message, "type mismatch");
     CHECK_INT(err.func_index, 0);
     CHECK_INT(err.offset, sizeof bytes - 2);
+    /* the same function exported as "f": the error names it */
+    static const uint8_t named[] = {HEADER, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01,
+                                    0x00,   0x07, 0x05, 0x01, 0x01, 'f',  0x00, 0x00, 0x0A, 0x08,
+                                    0x01,   0x06, 0x00, 0x01, 0x42, 0x00, 0x45, 0x0B};
+    CHECK_INT(check_raw(named, sizeof named, &err), WF_ERR_INVALID);
+    CHECK_STR(err.func_name, "f");
 }
 
 int main(void)
