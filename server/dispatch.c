@@ -23,6 +23,7 @@ struct wf_dispatch {
     wf_dispatch_done_t done;
     void *user;
     wf_sandbox_t *sandbox;
+    wf_memory_pool_t *memory_pool;
     /* the job ring */
     pthread_mutex_t mutex;
     pthread_cond_t ready;
@@ -107,6 +108,8 @@ wf_dispatch_t *wf_dispatch_new(uv_loop_t *loop, int workers, size_t depth, wf_me
     d->sandbox = wf_sandbox_new((size_t)workers);
     if (!d->sandbox)
         goto fail_sandbox;
+    if (wf_memory_pool_new(NULL, 0, &d->memory_pool) != WF_OK)
+        d->memory_pool = NULL; /* instances then map their own memories */
     if (pthread_mutex_init(&d->mutex, NULL))
         goto fail_mutex;
     if (pthread_cond_init(&d->ready, NULL))
@@ -125,6 +128,7 @@ wf_dispatch_t *wf_dispatch_new(uv_loop_t *loop, int workers, size_t depth, wf_me
         w->invoke.metrics = metrics;
         w->invoke.cgi = cgi;
         w->invoke.log = log;
+        w->invoke.memory_pool = d->memory_pool;
         if (pthread_create(&w->thread, NULL, worker_main, w)) {
             wf_dispatch_stop(d);
             return NULL; /* the async handle is closing; d leaks by design here */
@@ -139,6 +143,7 @@ fail_results:
 fail_cond:
     pthread_mutex_destroy(&d->mutex);
 fail_mutex:
+    wf_memory_pool_free(d->memory_pool);
     wf_sandbox_free(d->sandbox);
 fail_sandbox:
     free(d->ring);
@@ -189,6 +194,7 @@ void wf_dispatch_free(wf_dispatch_t *d)
     if (!d)
         return;
     wf_sandbox_free(d->sandbox);
+    wf_memory_pool_free(d->memory_pool);
     pthread_mutex_destroy(&d->results_mutex);
     pthread_cond_destroy(&d->ready);
     pthread_mutex_destroy(&d->mutex);

@@ -219,47 +219,113 @@ static void val_to_json(wf_buf_t *out, const wf_val_t *v, uint8_t type)
 
 /* --------------------------------------------------------- instances -- */
 
-static void limits_of(const wf_job_t *job, wf_instance_limits_t *limits)
+static void limits_of(const wf_invoke_worker_t *w, const wf_job_t *job,
+                      wf_instance_limits_t *limits)
 {
     memset(limits, 0, sizeof *limits);
+    limits->memory_pool = w->memory_pool;
     limits->max_memory_pages = job->limits.memory_pages;
     limits->max_call_depth = job->limits.call_depth;
     limits->fuel = job->limits.fuel;
 }
 
 /*
-** Gets an instance for the job: the worker's cached one for a reused module
-** (*cached = true), or a new one. Returns NULL with the job answered.
+** Fills imports for the version's module: the version's shared memory, and
+** WASI functions from *wasi (made here when the module uses WASI: no
+** arguments, no environment, no files, standard streams discarded). Returns
+** false with the job answered.
 */
-static wf_instance_t *get_instance(wf_invoke_worker_t *w, wf_job_t *job, bool *cached)
+static bool link_imports(wf_job_t *job, wf_extern_t *imports, uint32_t count, wf_wasi_t **wasi)
+{
+    wf_version_t *v = job->version;
+    *wasi = NULL;
+    if (wf_wasi_module_uses(v->module)) {
+        wf_wasi_config_t config;
+        memset(&config, 0, sizeof config);
+        const char *argv[1] = {v->name};
+        config.argc = 1;
+        config.argv = argv;
+        wf_error_info_t info;
+        memset(&info, 0, sizeof info);
+        if (wf_wasi_new(&config, wasi, &info) != WF_OK) {
+            wf_invoke_error(job, 500, "instantiation failed", "cannot make a WASI context");
+            return false;
+        }
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        wf_import_desc_t imp;
+        if (wf_module_import(v->module, i, &imp) != WF_OK)
+            goto fail;
+        if (v->shared_memory && i == v->shared_memory_import) {
+            imports[i].kind = WF_EXTERN_MEMORY;
+            imports[i].of.memory = v->shared_memory;
+            continue;
+        }
+        wf_func_t *func = imp.type.kind == WF_EXTERN_FUNC && *wasi
+                              ? wf_wasi_func(*wasi, imp.module, imp.name)
+                              : NULL;
+        if (!func) {
+            char message[300];
+            snprintf(message, sizeof message,
+                     "unknown import %s.%s: the daemon provides WASI functions and one shared "
+                     "memory only", imp.module, imp.name);
+            wf_invoke_error(job, 500, "instantiation failed", message);
+            goto fail;
+        }
+        imports[i].kind = WF_EXTERN_FUNC;
+        imports[i].of.func = func;
+    }
+    return true;
+fail:
+    if (job->status == 0)
+        wf_invoke_error(job, 500, "instantiation failed", "bad import");
+    wf_wasi_free(*wasi);
+    *wasi = NULL;
+    return false;
+}
+
+/*
+** Gets an instance for the job: the worker's cached one for a reused module
+** (*cached = true), or a new one (with its WASI context in *wasi). Returns
+** NULL with the job answered.
+*/
+static wf_instance_t *get_instance(wf_invoke_worker_t *w, wf_job_t *job, bool *cached,
+                                   wf_wasi_t **wasi)
 {
     wf_version_t *v = job->version;
     *cached = false;
+    *wasi = NULL;
     if (v->manifest->reuse) {
         for (int i = 0; i < WF_INVOKE_CACHE; i++)
             if (w->cache[i].version == v) {
                 *cached = true;
+                *wasi = w->cache[i].wasi;
                 return w->cache[i].instance;
             }
     }
-    if (wf_module_import_count(v->module) > 0) {
-        wf_import_desc_t imp;
-        char message[300] = "the module has imports";
-        if (wf_module_import(v->module, 0, &imp) == WF_OK)
-            snprintf(message, sizeof message, "unknown import %s.%s: the daemon provides none "
-                     "to non-CGI functions", imp.module, imp.name);
-        wf_invoke_error(job, 500, "instantiation failed", message);
-        return NULL;
+    uint32_t import_count = wf_module_import_count(v->module);
+    wf_extern_t *imports = NULL;
+    if (import_count) {
+        imports = calloc(import_count, sizeof *imports);
+        if (!imports) {
+            wf_invoke_error(job, 500, "out of memory", NULL);
+            return NULL;
+        }
+        if (!link_imports(job, imports, import_count, wasi)) {
+            free(imports);
+            return NULL;
+        }
     }
     wf_instance_limits_t limits;
-    limits_of(job, &limits);
+    limits_of(w, job, &limits);
     wf_instance_t *instance = NULL;
     wf_error_info_t info;
     memset(&info, 0, sizeof info);
     uint64_t start = wf_sandbox_now_ns();
-    wf_err_t rc = wf_instance_new(v->module, NULL, 0, &limits, &instance, &info);
+    wf_err_t rc = wf_instance_new(v->module, imports, import_count, &limits, &instance, &info);
     atomic_fetch_add(&w->metrics->instantiate_ns_sum, wf_sandbox_now_ns() - start);
     atomic_fetch_add(&w->metrics->instantiate_count, 1);
+    free(imports);
     if (rc != WF_OK) {
         char message[400];
         snprintf(message, sizeof message, "%s%s%s", wf_strerror(rc), info.message[0] ? ": " : "",
@@ -268,9 +334,21 @@ static wf_instance_t *get_instance(wf_invoke_worker_t *w, wf_job_t *job, bool *c
             call_failed(w, job, rc, &info, false);
         else
             wf_invoke_error(job, 500, "instantiation failed", message);
+        wf_wasi_free(*wasi);
+        *wasi = NULL;
         return NULL;
     }
     return instance;
+}
+
+static void cache_drop(wf_invoke_worker_t *w, int i)
+{
+    wf_instance_free(w->cache[i].instance);
+    wf_wasi_free(w->cache[i].wasi);
+    wf_version_release(w->cache[i].version);
+    w->cache[i].version = NULL;
+    w->cache[i].instance = NULL;
+    w->cache[i].wasi = NULL;
 }
 
 /*
@@ -278,23 +356,20 @@ static wf_instance_t *get_instance(wf_invoke_worker_t *w, wf_job_t *job, bool *c
 ** call failed; anything else is freed.
 */
 static void put_instance(wf_invoke_worker_t *w, wf_job_t *job, wf_instance_t *instance,
-                         bool cached, bool ok)
+                         wf_wasi_t *wasi, bool cached, bool ok)
 {
     wf_version_t *v = job->version;
     if (cached) {
         if (ok)
             return;
         for (int i = 0; i < WF_INVOKE_CACHE; i++)
-            if (w->cache[i].instance == instance) {
-                wf_instance_free(instance);
-                wf_version_release(w->cache[i].version);
-                w->cache[i].instance = NULL;
-                w->cache[i].version = NULL;
-            }
+            if (w->cache[i].instance == instance)
+                cache_drop(w, i);
         return;
     }
     if (!ok || !v->manifest->reuse) {
         wf_instance_free(instance);
+        wf_wasi_free(wasi);
         return;
     }
     /* Keep it: take a free slot, else one of a retired version, else slot 0. */
@@ -307,35 +382,26 @@ static void put_instance(wf_invoke_worker_t *w, wf_job_t *job, wf_instance_t *in
             slot = i;
     if (slot < 0)
         slot = 0;
-    if (w->cache[slot].version) {
-        wf_instance_free(w->cache[slot].instance);
-        wf_version_release(w->cache[slot].version);
-    }
+    if (w->cache[slot].version)
+        cache_drop(w, slot);
     w->cache[slot].version = wf_version_retain(v);
     w->cache[slot].instance = instance;
+    w->cache[slot].wasi = wasi;
 }
 
 /* Drops cached instances of versions that were replaced or removed. */
 static void evict_retired(wf_invoke_worker_t *w)
 {
     for (int i = 0; i < WF_INVOKE_CACHE; i++)
-        if (w->cache[i].version && atomic_load(&w->cache[i].version->retired)) {
-            wf_instance_free(w->cache[i].instance);
-            wf_version_release(w->cache[i].version);
-            w->cache[i].version = NULL;
-            w->cache[i].instance = NULL;
-        }
+        if (w->cache[i].version && atomic_load(&w->cache[i].version->retired))
+            cache_drop(w, i);
 }
 
 void wf_invoke_worker_close(wf_invoke_worker_t *w)
 {
     for (int i = 0; i < WF_INVOKE_CACHE; i++)
-        if (w->cache[i].version) {
-            wf_instance_free(w->cache[i].instance);
-            wf_version_release(w->cache[i].version);
-            w->cache[i].version = NULL;
-            w->cache[i].instance = NULL;
-        }
+        if (w->cache[i].version)
+            cache_drop(w, i);
 }
 
 /* ---------------------------------------------------------- the call -- */
@@ -814,7 +880,7 @@ void wf_invoke_run(wf_invoke_worker_t *w, wf_job_t *job)
         wf_invoke_cgi_t cgi = {.job = job, .module = v->module, .deadline_ns = deadline,
                                .arm = cgi_arm, .disarm = cgi_disarm, .worker = w,
                                .log = w->log};
-        limits_of(job, &cgi.limits);
+        limits_of(w, job, &cgi.limits);
         w->cgi(&cgi);
         return;
     }
@@ -838,14 +904,15 @@ void wf_invoke_run(wf_invoke_worker_t *w, wf_job_t *job)
         return;
 
     bool cached;
-    wf_instance_t *instance = get_instance(w, job, &cached);
+    wf_wasi_t *wasi;
+    wf_instance_t *instance = get_instance(w, job, &cached, &wasi);
     if (!instance)
         goto done_args;
     wf_extern_t ext;
     if (wf_instance_export(instance, job->export_name, &ext) != WF_OK ||
         ext.kind != WF_EXTERN_FUNC) {
         wf_invoke_error(job, 404, "no such function", NULL);
-        put_instance(w, job, instance, cached, false);
+        put_instance(w, job, instance, wasi, cached, false);
         goto done_args;
     }
     wf_instance_set_fuel(instance, job->limits.fuel);
@@ -862,7 +929,7 @@ void wf_invoke_run(wf_invoke_worker_t *w, wf_job_t *job)
         ok = false;
         wf_invoke_error(job, 500, "out of memory", NULL);
     }
-    put_instance(w, job, instance, cached, ok);
+    put_instance(w, job, instance, wasi, cached, ok);
 done_args:
     if (adapter)
         free_adapter_args(adapter_args, adapter->param_count);

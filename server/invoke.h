@@ -29,6 +29,7 @@
 #include "metrics.h"
 #include "registry.h"
 #include "sandbox.h"
+#include "wf/wasi.h"
 #include "wf/wf.h"
 
 /* The limits of one call, resolved from the config and the manifest. */
@@ -79,9 +80,11 @@ typedef struct wf_invoke_worker {
     wf_metrics_t *metrics;  /* borrowed */
     wf_invoke_cgi_fn cgi;   /* NULL: no CGI */
     wf_log_t *log;          /* borrowed */
+    wf_memory_pool_t *memory_pool; /* borrowed; NULL: none */
     struct {
         wf_version_t *version; /* retained */
         wf_instance_t *instance;
+        wf_wasi_t *wasi;       /* its WASI context, or NULL */
     } cache[WF_INVOKE_CACHE];
 } wf_invoke_worker_t;
 

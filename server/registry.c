@@ -95,6 +95,7 @@ void wf_version_release(wf_version_t *version)
 {
     if (!version || atomic_fetch_sub(&version->refs, 1) != 1)
         return;
+    wf_memory_free(version->shared_memory);
     wf_module_free(version->module);
     wf_manifest_free(version->manifest);
     free(version->name);
@@ -217,9 +218,29 @@ static wf_version_t *load_version(wf_registry_t *reg, const char *name, const ch
         errorf(err, err_size, "%s.json: %s", name, inner);
         goto fail_module;
     }
+    /* One shared memory per version for a module that imports one. */
+    wf_memory_t *shared = NULL;
+    uint32_t shared_import = 0;
+    for (uint32_t i = 0; i < wf_module_import_count(module); i++) {
+        wf_import_desc_t imp;
+        if (wf_module_import(module, i, &imp) != WF_OK || imp.type.kind != WF_EXTERN_MEMORY ||
+            !imp.type.limits.shared)
+            continue;
+        if (shared) {
+            errorf(err, err_size, "%s: more than one shared memory import", source);
+            goto fail_shared;
+        }
+        wf_err_t mrc = wf_memory_new(&imp.type.limits, &shared);
+        if (mrc != WF_OK) {
+            errorf(err, err_size, "%s: shared memory %s.%s: %s", source, imp.module, imp.name,
+                   wf_strerror(mrc));
+            goto fail_module;
+        }
+        shared_import = i;
+    }
     wf_version_t *v = calloc(1, sizeof *v);
     if (!v)
-        goto fail_module;
+        goto fail_shared;
     v->name = strdup(name);
     v->source = strdup(source);
     if (!v->name || !v->source) {
@@ -227,8 +248,10 @@ static wf_version_t *load_version(wf_registry_t *reg, const char *name, const ch
         free(v->source);
         free(v);
         errorf(err, err_size, "out of memory");
-        goto fail_module;
+        goto fail_shared;
     }
+    v->shared_memory = shared;
+    v->shared_memory_import = shared_import;
     atomic_init(&v->refs, 1);
     atomic_init(&v->inflight, 0);
     atomic_init(&v->retired, false);
@@ -237,6 +260,8 @@ static wf_version_t *load_version(wf_registry_t *reg, const char *name, const ch
     v->loaded_at = unix_now();
     free(bytes);
     return v;
+fail_shared:
+    wf_memory_free(shared);
 fail_module:
     wf_module_free(module);
 fail_bytes:

@@ -35,6 +35,11 @@ typedef struct wf_version {
     double loaded_at;      /* Unix time */
     wf_module_t *module;   /* owned reference */
     wf_manifest_t *manifest; /* owned; never NULL */
+    /* The shared memory this version's instances import (threads proposal):
+       one per version, common to every worker's instances, so requests can
+       share state with atomics. Owned; NULL when the module imports none. */
+    wf_memory_t *shared_memory;
+    uint32_t shared_memory_import; /* its import index */
 } wf_version_t;
 
 /* Adds a reference. Thread-safe. */

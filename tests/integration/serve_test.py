@@ -72,6 +72,26 @@ WAT = {
       (func (export "f64") (param f64) (result f64) (local.get 0))
       (func (export "multi") (param i32 i64) (result i64 i32)
         (local.get 1) (local.get 0)))""",
+    # One shared memory per module version: fresh instances share state.
+    "shared": """(module
+      (import "env" "memory" (memory 1 1 shared))
+      (func (export "inc") (result i32)
+        (local i32)
+        ;; plain loads and stores: the test calls it one request at a time
+        (local.set 0 (i32.load (i32.const 0)))
+        (i32.store (i32.const 0) (i32.add (local.get 0) (i32.const 1)))
+        (local.get 0)))""",
+    # A function module that imports WASI (its output is discarded).
+    "wasi_fn": """(module
+      (import "wasi_snapshot_preview1" "fd_write"
+        (func $fd_write (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 16) "hi\\n")
+      (func (export "hello") (result i32)
+        (i32.store (i32.const 0) (i32.const 16))
+        (i32.store (i32.const 4) (i32.const 3))
+        (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+        (i32.load (i32.const 8))))""",
     # Adapters: bad pointers, bad UTF-8, return pointers with several types.
     "adapt": """(module
       (memory (export "memory") 1)
@@ -351,6 +371,10 @@ def section_abi(d):
     s, _, b = call(p, "/fn/adapt/mix", '[-2, "10", false, 2.5, "hé"]')
     check(s == 200 and json.loads(b) == ["hé", 8, True, 2.5],
           "mixed adapter through a return pointer (%s %r)" % (s, b))
+    got = [call(p, "/fn/shared/inc")[2] for _ in range(3)]
+    check(got == [b"[0]\n", b"[1]\n", b"[2]\n"], "one shared memory per version (%r)" % got)
+    s, _, b = call(p, "/fn/wasi_fn/hello")
+    check(s == 200 and b == b"[3]\n", "a function importing WASI (%s %r)" % (s, b))
     if os.path.exists(os.path.join(ROOT, "examples", "cgi_hello.wasm")):
         s, _, b = call(p, "/fn/cgi_hello/x/y?q=1", method="GET")
         check(s == 200 and b"path info: /x/y" in b, "CGI module (%s %r)" % (s, b[:80]))
