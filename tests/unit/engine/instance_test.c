@@ -5,6 +5,8 @@
 ** these tests do not depend on the decoder; they are never freed (their
 ** reference count never reaches zero).
 */
+#include <pthread.h>
+
 #include "objects.h"
 #include "test.h"
 
@@ -757,6 +759,102 @@ static void test_out_of_memory(void)
     }
 }
 
+/* ---------------------------------------------------------------------- */
+/* A shared memory grown by instances on several threads                   */
+/* ---------------------------------------------------------------------- */
+
+/*
+** wat2wasm --enable-threads of:
+** (module
+**   (import "env" "mem" (memory 1 200 shared))
+**   (func (export "grow") (result i32) (memory.grow (i32.const 1)))
+**   (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+**   (func (export "size") (result i32) (memory.size)))
+*/
+static const uint8_t shared_module[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0a, 0x02, 0x60, 0x00, 0x01, 0x7f, 0x60,
+    0x02, 0x7f, 0x7f, 0x00, 0x02, 0x0e, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x03, 0x6d, 0x65, 0x6d, 0x02,
+    0x03, 0x01, 0xc8, 0x01, 0x03, 0x04, 0x03, 0x00, 0x01, 0x00, 0x07, 0x17, 0x03, 0x04, 0x67, 0x72,
+    0x6f, 0x77, 0x00, 0x00, 0x05, 0x73, 0x74, 0x6f, 0x72, 0x65, 0x00, 0x01, 0x04, 0x73, 0x69, 0x7a,
+    0x65, 0x00, 0x02, 0x0a, 0x17, 0x03, 0x06, 0x00, 0x41, 0x01, 0x40, 0x00, 0x0b, 0x09, 0x00, 0x20,
+    0x00, 0x20, 0x01, 0x36, 0x02, 0x00, 0x0b, 0x04, 0x00, 0x3f, 0x00, 0x0b,
+};
+
+#define GROW_THREADS 4
+#define GROWS_PER_THREAD 40
+
+typedef struct grow_arg {
+    wf_module_t *module;
+    wf_memory_t *memory;
+    int failures;
+} grow_arg_t;
+
+/* Instantiates the module on this thread and grows the shared memory from wasm. */
+static void *grow_from_wasm(void *arg)
+{
+    grow_arg_t *a = arg;
+    wf_extern_t import = {WF_EXTERN_MEMORY, {.memory = a->memory}};
+    wf_instance_t *inst;
+    wf_error_info_t err;
+    if (wf_instance_new(a->module, &import, 1, NULL, &inst, &err) != WF_OK) {
+        a->failures++;
+        return NULL;
+    }
+    wf_extern_t grow, store;
+    wf_instance_export(inst, "grow", &grow);
+    wf_instance_export(inst, "store", &store);
+    for (int i = 0; i < GROWS_PER_THREAD; i++) {
+        wf_val_t old;
+        if (wf_func_call(grow.of.func, NULL, 0, &old, 1, &err) != WF_OK || old.of.i32 < 1) {
+            a->failures++;
+            continue;
+        }
+        /* The new page is usable at once by this thread's code. */
+        wf_val_t args[2] = {{.type = WF_I32, .of.i32 = old.of.i32 * 65536 + 4},
+                            {.type = WF_I32, .of.i32 = old.of.i32}};
+        if (wf_func_call(store.of.func, args, 2, NULL, 0, &err) != WF_OK)
+            a->failures++;
+    }
+    wf_instance_free(inst);
+    return NULL;
+}
+
+static void test_shared_memory_threads(void)
+{
+    wf_module_t *module;
+    wf_error_info_t err;
+    wf_err_t rc = wf_module_load(NULL, shared_module, sizeof shared_module, &module, &err);
+    if (rc != WF_OK) {
+        /* The decoder may not take the threads proposal yet: say so, do not fail. */
+        printf("shared memory test skipped: %s\n", err.message);
+        return;
+    }
+    wf_limits_t limits = {.min = 1, .max = 200, .has_max = true, .shared = true};
+    wf_memory_t *memory;
+    CHECK_INT(wf_memory_new(&limits, &memory), WF_OK);
+    grow_arg_t args[GROW_THREADS];
+    pthread_t threads[GROW_THREADS];
+    for (int i = 0; i < GROW_THREADS; i++) {
+        args[i] = (grow_arg_t){.module = module, .memory = memory};
+        CHECK_INT(pthread_create(&threads[i], NULL, grow_from_wasm, &args[i]), 0);
+    }
+    for (int i = 0; i < GROW_THREADS; i++) {
+        pthread_join(threads[i], NULL);
+        CHECK_INT(args[i].failures, 0);
+    }
+    uint32_t pages = 1 + GROW_THREADS * GROWS_PER_THREAD;
+    CHECK_INT(wf_memory_size(memory), (uint64_t)pages * WF_PAGE_SIZE);
+    int marked = 0;
+    for (uint32_t p = 1; p < pages; p++) {
+        int32_t v;
+        memcpy(&v, wf_memory_data(memory) + (size_t)p * 65536 + 4, 4);
+        marked += v == (int32_t)p;
+    }
+    CHECK_INT(marked, GROW_THREADS * GROWS_PER_THREAD); /* each page grown exactly once */
+    wf_memory_free(memory);
+    wf_module_free(module);
+}
+
 int main(void)
 {
     build_module_a();
@@ -770,5 +868,6 @@ int main(void)
     test_start();
     test_module_queries();
     test_out_of_memory();
+    test_shared_memory_threads();
     return TEST_DONE();
 }
