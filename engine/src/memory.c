@@ -372,8 +372,10 @@ wf_err_t wf__memory_new(const wf_allocator_t *allocator, wf_memory_pool_t *pool,
     size_t reserved = reservation_bytes(max_pages);
     size_t size = (size_t)(limits->min * WF_PAGE_SIZE);
     wf_memory_t *memory = pool ? memory_reuse(pool, reserved, size) : NULL;
+    /* A pooled memory outlives the instance that made it, so its struct
+       comes from the pool's allocator, not the instance's. */
     if (!memory)
-        memory = memory_map(allocator, reserved, size);
+        memory = memory_map(pool ? &pool->allocator : allocator, reserved, size);
     if (!memory)
         return WF_ERR_NOMEM;
     memory->waiters = NULL;

@@ -15,7 +15,8 @@
 ** cap_pages (the instance limit; at most WF_MAX_PAGES): an idle one from
 ** pool if it has one of the same reservation (pool may be NULL; shared
 ** memories never come from or go to a pool), else a fresh one whose struct
-** is allocated with allocator. Returns WF_ERR_LIMIT if limits->min exceeds
+** is allocated with allocator (with the pool's, when there is a pool). Returns WF_ERR_LIMIT if
+*limits->min exceeds
 ** the cap, WF_ERR_NOMEM when memory or address space is short. On success
 ** *out is owned (wf_memory_free, which gives it back to the pool).
 */
