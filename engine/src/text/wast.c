@@ -14,7 +14,10 @@ typedef struct wast {
     const wf__token_t *toks;
     size_t pos;
     wf_error_info_t *err;
+    uint32_t depth; /* nesting of threads and either, bounded like the encoder's */
 } wast_t;
+
+#define WAST_MAX_NESTING 100
 
 static const wf__token_t *peek(const wast_t *p)
 {
@@ -233,8 +236,14 @@ static wf_err_t parse_value(wast_t *p, wf_wast_value_t *v, bool patterns)
     uint8_t kind;
     uint64_t bits;
     v->kind = WF_WAST_VALUE_EXACT;
-    if (patterns && wf__tok_is(kw, "either"))
-        return parse_either(p, v);
+    if (patterns && wf__tok_is(kw, "either")) {
+        if (p->depth >= WAST_MAX_NESTING)
+            return wf__text_error(p->err, kw, "nesting too deep");
+        p->depth++;
+        rc = parse_either(p, v);
+        p->depth--;
+        return rc;
+    }
     if (wf__tok_is(kw, "i32.const")) {
         uint32_t x;
         v->type = 0x7F;
@@ -457,7 +466,12 @@ static wf_err_t parse_command(wast_t *p, wf_wast_command_t *c)
             if ((rc = expect_rparen(p)) != WF_OK || (rc = expect_rparen(p)) != WF_OK)
                 return rc;
         }
-        if ((rc = parse_commands(p, &c->commands, &c->command_count)) != WF_OK)
+        if (p->depth >= WAST_MAX_NESTING)
+            return wf__text_error(p->err, kw, "nesting too deep");
+        p->depth++;
+        rc = parse_commands(p, &c->commands, &c->command_count);
+        p->depth--;
+        if (rc != WF_OK)
             return rc;
         return expect_rparen(p);
     }
@@ -560,7 +574,7 @@ wf_err_t wf_wast_parse(const char *text, size_t len, wf_wast_script_t **out, wf_
         wf__tokens_free(&list);
         return wf__error(err, WF_ERR_NOMEM, 0, "out of memory");
     }
-    wast_t p = {text, &list, list.tokens, 0, err};
+    wast_t p = {text, &list, list.tokens, 0, err, 0};
     /* A script may also be a bare module's fields (an implicit module). */
     if (list.tokens[0].kind == WF_TOK_LPAREN &&
         (wf__tok_is(&list.tokens[1], "func") || wf__tok_is(&list.tokens[1], "type") ||

@@ -86,6 +86,13 @@ static void buf_free(buf_t *b)
 
 /* ---------------------------------------------------------------- context -- */
 
+/*
+** Deepest nesting of blocks and folded instructions. The parser recurses per
+** level, so this bounds its stack use (about 250 bytes a level in an
+** optimized build) for any input.
+*/
+#define WF_TEXT_MAX_NESTING 1000
+
 enum { SP_TYPE, SP_FUNC, SP_TABLE, SP_MEMORY, SP_GLOBAL, SP_ELEM, SP_DATA, SP_COUNT };
 
 static const char *const space_names[SP_COUNT] = {"type",   "func", "table", "memory",
@@ -129,6 +136,8 @@ typedef struct wat {
     bool has_start;
     bool uses_data_count;
     bool uses_simd; /* a v128 type or a SIMD instruction */
+
+    uint32_t depth; /* current nesting of blocks and folded instructions */
 
     /* The function being encoded. */
     space_t locals;
@@ -1021,7 +1030,19 @@ static bool is_imm_group(const wat_t *w, size_t pos)
 }
 
 /* A folded instruction; the '(' is the current token. */
+static int parse_folded_at_depth(wat_t *w, buf_t *out);
+
 static int parse_folded(wat_t *w, buf_t *out)
+{
+    if (w->depth >= WF_TEXT_MAX_NESTING)
+        return fail(w, peek(w), "nesting deeper than %d levels", WF_TEXT_MAX_NESTING);
+    w->depth++;
+    int rc = parse_folded_at_depth(w, out);
+    w->depth--;
+    return rc;
+}
+
+static int parse_folded_at_depth(wat_t *w, buf_t *out)
 {
     next(w); /* ( */
     const wf__token_t *kw = peek(w);
@@ -1117,7 +1138,19 @@ static int parse_folded(wat_t *w, buf_t *out)
 ** Parses instructions (plain and folded) until ')', end, else or EOF, which
 ** are left for the caller.
 */
+static int parse_instrs_at_depth(wat_t *w, buf_t *out);
+
 static int parse_instrs(wat_t *w, buf_t *out)
+{
+    if (w->depth >= WF_TEXT_MAX_NESTING)
+        return fail(w, peek(w), "nesting deeper than %d levels", WF_TEXT_MAX_NESTING);
+    w->depth++;
+    int rc = parse_instrs_at_depth(w, out);
+    w->depth--;
+    return rc;
+}
+
+static int parse_instrs_at_depth(wat_t *w, buf_t *out)
 {
     for (;;) {
         const wf__token_t *t = peek(w);

@@ -150,10 +150,34 @@ static void test_errors(void)
     CHECK(fails_at("(data $l\"a\")", "unknown operator", 0, 0));
 }
 
+/* Nesting beyond the limit is an error, not a stack overflow. */
+static void test_deep_nesting(void)
+{
+    enum { N = 100000 };
+    static const char *const opens[] = {"block ", "(block ", "(i32.add "};
+    static const char *const closes[] = {"end ", ")", ")"};
+    for (int k = 0; k < 3; k++) {
+        size_t open_len = strlen(opens[k]), close_len = strlen(closes[k]);
+        char *text = malloc(16 + N * (open_len + close_len));
+        size_t n = 0;
+        memcpy(text, "(func ", 6);
+        n = 6;
+        for (int i = 0; i < N; i++, n += open_len)
+            memcpy(text + n, opens[k], open_len);
+        for (int i = 0; i < N; i++, n += close_len)
+            memcpy(text + n, closes[k], close_len);
+        text[n++] = ')';
+        text[n] = '\0';
+        CHECK(fails_at(text, "nesting", 0, 0));
+        free(text);
+    }
+}
+
 int main(void)
 {
     test_modules();
     test_numbers();
     test_errors();
+    test_deep_nesting();
     return TEST_DONE();
 }
