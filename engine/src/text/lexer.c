@@ -286,6 +286,14 @@ static wf_err_t scan_string(lexer_t *lx)
         }
         if (c < 0x20 || c == 0x7F)
             return lex_error(lx, lx->p, "illegal character in string");
+        if (c >= 0x80) {
+            /* Source text is UTF-8: one whole, valid character. */
+            size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            if ((size_t)(lx->end - lx->p) < n || !wf__utf8_valid((const uint8_t *)lx->p, n))
+                return lex_error(lx, lx->p, "malformed UTF-8 encoding");
+            lx->p += n;
+            continue;
+        }
         lx->p++;
     }
     return lex_error(lx, start, "unterminated string");

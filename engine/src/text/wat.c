@@ -2085,6 +2085,43 @@ wf_err_t wf_wat_to_wasm(const char *text, size_t len, uint8_t **out, size_t *out
     return wf__wat_to_wasm(text, len, out, out_len, NULL, err);
 }
 
+/*
+** (module $id? binary "..."*) or (module $id? quote "..."*), as scripts write
+** them: the strings are the binary module, or a text module to encode.
+*/
+static wf_err_t encode_binary_or_quote(const wf__token_list_t *list, size_t pos, uint8_t **out,
+                                       size_t *out_len, bool *uses_simd, wf_error_info_t *err)
+{
+    bool binary = wf__tok_is(&list->tokens[pos], "binary");
+    size_t total = 1, n = 0, i;
+    for (i = pos + 1; list->tokens[i].kind == WF_TOK_STRING; i++)
+        total += list->tokens[i].len;
+    const wf__token_t *end = &list->tokens[i];
+    char d[64];
+    if (end->kind != WF_TOK_RPAREN || list->tokens[i + 1].kind != WF_TOK_EOF)
+        return wf__text_error(err, end, "unexpected %s, expected a string or ')'",
+                              describe(end, d, sizeof d));
+    uint8_t *bytes = wf__alloc(NULL, total);
+    if (!bytes)
+        return wf__error(err, WF_ERR_NOMEM, 0, "out of memory");
+    for (i = pos + 1; list->tokens[i].kind == WF_TOK_STRING; i++) {
+        size_t k;
+        if (!wf__string_decode(&list->tokens[i], bytes + n, &k)) {
+            wf__free(NULL, bytes, total);
+            return wf__text_error(err, &list->tokens[i], "malformed string escape");
+        }
+        n += k;
+    }
+    if (binary) {
+        *out = bytes;
+        *out_len = n;
+        return WF_OK;
+    }
+    wf_err_t rc = wf__wat_to_wasm((const char *)bytes, n, out, out_len, uses_simd, err);
+    wf__free(NULL, bytes, total);
+    return rc;
+}
+
 wf_err_t wf__wat_to_wasm(const char *text, size_t len, uint8_t **out, size_t *out_len,
                          bool *uses_simd, wf_error_info_t *err)
 {
@@ -2105,6 +2142,11 @@ wf_err_t wf__wat_to_wasm(const char *text, size_t len, uint8_t **out, size_t *ou
         start = 2;
         if (list.tokens[start].kind == WF_TOK_ID)
             start++;
+        if (wf__tok_is(&list.tokens[start], "binary") || wf__tok_is(&list.tokens[start], "quote")) {
+            rc = encode_binary_or_quote(&list, start, out, out_len, uses_simd, err);
+            wf__tokens_free(&list);
+            return rc;
+        }
     }
     rc = wf__wat_encode_fields(&list, start, &stop, out, out_len, uses_simd, err);
     if (rc == WF_OK) {
