@@ -95,6 +95,7 @@ bool wf__utf8_valid(const uint8_t *s, size_t len)
     return true;
 }
 
+/* The value of a hex digit, or -1. */
 static int hex_value(char c)
 {
     if (c >= '0' && c <= '9')
@@ -214,6 +215,7 @@ typedef struct lexer {
     size_t capacity;
 } lexer_t;
 
+/* A lexical error at position at of the current line. */
 static wf_err_t lex_error(lexer_t *lx, const char *at, const char *msg)
 {
     wf__token_t tok = {0};
@@ -222,6 +224,7 @@ static wf_err_t lex_error(lexer_t *lx, const char *at, const char *msg)
     return wf__text_error(lx->err, &tok, "%s", msg);
 }
 
+/* Appends a token, growing the list; WF_ERR_NOMEM when it cannot. */
 static wf_err_t push(lexer_t *lx, uint8_t kind, const char *start, size_t len, uint32_t line,
                      uint32_t column)
 {
@@ -310,6 +313,10 @@ static bool at_token_end(const lexer_t *lx, const char *p)
     return c == ';' && p + 1 < lx->end && p[1] == ';';
 }
 
+/*
+** Splits text into tokens (see lexer.h). Annotations "(@id ...)" are dropped
+** with everything inside them, nested parentheses included.
+*/
 wf_err_t wf__tokenize(const char *text, size_t len, wf__token_list_t *list, wf_error_info_t *err)
 {
     lexer_t lx = {text, text + len, text, 1, text, err, list, 0};
@@ -410,6 +417,7 @@ fail:
     return rc;
 }
 
+/* Frees a token list's array; accepts NULL and an empty list. */
 void wf__tokens_free(wf__token_list_t *list)
 {
     if (!list)

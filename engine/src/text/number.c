@@ -15,6 +15,7 @@
 /* Longest literal converted; longer ones are rejected (none is legitimately). */
 #define NUMBER_MAX 400
 
+/* Whether c is a decimal (or, with hex, hexadecimal) digit. */
 static bool is_digit(char c, bool hex)
 {
     if (c >= '0' && c <= '9')
@@ -83,6 +84,7 @@ static bool parse_magnitude(const wf__token_t *tok, char *sign, uint64_t *out)
     return true;
 }
 
+/* The public conversions (contracts in lexer.h). */
 bool wf__parse_u64(const wf__token_t *tok, uint64_t *out)
 {
     char sign;

@@ -38,6 +38,7 @@ static const wf__token_t *next(wast_t *p)
     return t;
 }
 
+/* A script error at the current token: "unexpected X, expected what". */
 static wf_err_t unexpected(wast_t *p, const char *what)
 {
     const wf__token_t *t = peek(p);
@@ -55,6 +56,7 @@ static wf_err_t expect_rparen(wast_t *p)
     return WF_OK;
 }
 
+/* A NUL-terminated copy of a token's text, or NULL when out of memory. */
 static char *dup_token(const wf__token_t *t)
 {
     return wf__strndup(NULL, t->text, t->len);
@@ -108,6 +110,7 @@ static wf_err_t take_strings(wast_t *p, char **out, size_t *len)
 
 /* ---------------------------------------------------------------- modules -- */
 
+/* parse_module without the span bookkeeping. */
 static wf_err_t parse_module_inner(wast_t *p, wf_wast_module_t *m);
 
 /* (module $id? ...) at the current '('; fills m, with its span in the script. */
@@ -195,6 +198,7 @@ static wf_err_t parse_float(wast_t *p, bool f64, bool patterns, uint8_t *kind, u
     return WF_OK;
 }
 
+/* Frees what a value owns (its alternatives), not the value itself. */
 static void value_free(wf_wast_value_t *v)
 {
     for (size_t i = 0; i < v->alternative_count; i++)
@@ -393,6 +397,10 @@ static void command_free(wf_wast_command_t *c);
 
 static wf_err_t parse_commands(wast_t *p, wf_wast_command_t **out, size_t *count);
 
+/*
+** Parses one command at the current '(' into c (zeroed by the caller). On
+** failure c may hold part of what was parsed; command_free releases it.
+*/
 static wf_err_t parse_command(wast_t *p, wf_wast_command_t *c)
 {
     static const struct {
@@ -505,6 +513,7 @@ static wf_err_t parse_command(wast_t *p, wf_wast_command_t *c)
     return unexpected(p, "a command");
 }
 
+/* Parses commands until a token that is not '(' (EOF or a thread's ')'). */
 static wf_err_t parse_commands(wast_t *p, wf_wast_command_t **out, size_t *count)
 {
     size_t cap = 0;
@@ -535,6 +544,7 @@ static void action_free(wf_wast_action_t *a)
     wf__free(NULL, a->args, 0);
 }
 
+/* Frees everything a command owns, sub-commands included. */
 static void command_free(wf_wast_command_t *c)
 {
     wf__free(NULL, c->module.name, 0);
@@ -558,6 +568,10 @@ static void command_free(wf_wast_command_t *c)
     wf__free(NULL, c->commands, 0);
 }
 
+/*
+** Parses a script (see wf/text.h). A text made of bare module fields, as a
+** .wat file may be, is one implicit module command.
+*/
 wf_err_t wf_wast_parse(const char *text, size_t len, wf_wast_script_t **out, wf_error_info_t *err)
 {
     wf_error_info_t local;
@@ -609,6 +623,7 @@ done:
     return WF_OK;
 }
 
+/* Frees a script from wf_wast_parse; accepts NULL. */
 void wf_wast_free(wf_wast_script_t *script)
 {
     if (!script)

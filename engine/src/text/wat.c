@@ -26,6 +26,10 @@ typedef struct buf {
     bool oom;
 } buf_t;
 
+/*
+** Byte buffers for sections. Growth failure sets oom and makes later writes
+** no-ops; the encoder checks oom once per section.
+*/
 static void buf_reserve(buf_t *b, size_t more)
 {
     if (b->oom || b->len + more <= b->cap)
@@ -56,6 +60,7 @@ static void buf_byte(buf_t *b, uint8_t v)
     buf_bytes(b, &v, 1);
 }
 
+/* Unsigned LEB128, minimal length (as wabt writes it). */
 static void buf_u32(buf_t *b, uint64_t v)
 {
     do {
@@ -65,6 +70,7 @@ static void buf_u32(buf_t *b, uint64_t v)
     } while (v);
 }
 
+/* Signed LEB128, minimal length. */
 static void buf_s64(buf_t *b, int64_t v)
 {
     for (;;) {
@@ -163,6 +169,7 @@ static int fail(wat_t *w, const wf__token_t *tok, const char *fmt, ...)
     return -1;
 }
 
+/* Records running out of memory; returns -1. */
 static int oom(wat_t *w)
 {
     if (!w->failed) {
@@ -196,6 +203,7 @@ static bool at_group(const wat_t *w, const char *kw)
     return peek(w)->kind == WF_TOK_LPAREN && wf__tok_is(peek2(w), kw);
 }
 
+/* A token as messages quote it. */
 static const char *describe(const wf__token_t *t, char *buf, size_t n)
 {
     if (t->kind == WF_TOK_EOF)
@@ -204,6 +212,10 @@ static const char *describe(const wf__token_t *t, char *buf, size_t n)
     return buf;
 }
 
+/*
+** An error at the current token. A reserved token (such as "i32.const0" or
+** "$l\"a\"") is an unknown operator, as the spec tests word it.
+*/
 static int unexpected(wat_t *w, const char *what)
 {
     char d[64];
@@ -234,6 +246,7 @@ static int expect_keyword(wat_t *w, const char *kw)
     return 0;
 }
 
+/* See wat.h; stops at EOF when the group is not closed. */
 size_t wf__skip_group(const wf__token_list_t *tokens, size_t pos)
 {
     int depth = 0;
@@ -355,6 +368,7 @@ static int parse_valtype_tok(wat_t *w, const wf__token_t *t, uint8_t *out)
     return fail(w, t, "unexpected token %s, expected a value type", describe(t, d, sizeof d));
 }
 
+/* Takes a value type keyword. */
 static int parse_valtype(wat_t *w, uint8_t *out)
 {
     if (parse_valtype_tok(w, peek(w), out) < 0)
@@ -363,6 +377,7 @@ static int parse_valtype(wat_t *w, uint8_t *out)
     return 0;
 }
 
+/* Takes funcref or externref. */
 static int parse_reftype(wat_t *w, uint8_t *out)
 {
     const wf__token_t *t = peek(w);
@@ -455,6 +470,7 @@ static bool sig_equal(const sig_t *s, const uint8_t *types, uint32_t params, uin
            (params + results == 0 || memcmp(s->types, types, params + results) == 0);
 }
 
+/* Appends a function type to the module's list. */
 static int add_type(wat_t *w, const uint8_t *types, uint32_t params, uint32_t results)
 {
     if (w->type_count == w->type_cap) {
@@ -550,6 +566,7 @@ static int write_blocktype(wat_t *w, buf_t *out, const typeuse_t *u)
 static int parse_instrs(wat_t *w, buf_t *out);
 static int parse_folded(wat_t *w, buf_t *out);
 
+/* Enters a block: its label (or NULL) becomes depth 0. */
 static int push_label(wat_t *w, const wf__token_t *id)
 {
     if (w->label_count == w->label_cap) {
