@@ -708,8 +708,11 @@ static wf_err_t validate_func(validator_t *v, uint32_t index)
 /* Module-level rules                                                      */
 /* ====================================================================== */
 
-/* The type a constant expression produces; checks its form and indices. */
-static wf_err_t check_const_expr(validator_t *v, const wf__const_expr_t *e, uint8_t expected)
+/*
+** Checks a constant expression's form, indices and type (expected); fills in
+** the type of a global.get, which the decoder cannot know.
+*/
+static wf_err_t check_const_expr(validator_t *v, wf__const_expr_t *e, uint8_t expected)
 {
     wf_module_t *m = v->module;
     uint8_t type = e->type;
@@ -728,7 +731,7 @@ static wf_err_t check_const_expr(validator_t *v, const wf__const_expr_t *e, uint
             return invalid_index(v, "global", e->index);
         if (m->globals[e->index].mutable_)
             return invalid(v, "constant expression required");
-        type = m->globals[e->index].type;
+        type = e->type = m->globals[e->index].type; /* the decoder left it 0 */
         break;
     default:
         break;
@@ -857,7 +860,7 @@ static wf_err_t check_module(validator_t *v)
             return invalid(v, "start function");
     }
     for (uint32_t i = 0; i < m->elem_count; i++) {
-        const wf__elem_segment_t *s = &m->elems[i];
+        wf__elem_segment_t *s = &m->elems[i];
         if (s->mode == WF__SEGMENT_ACTIVE) {
             if ((rc = check_table(v, s->table)) != WF_OK)
                 return rc;
@@ -872,7 +875,7 @@ static wf_err_t check_module(validator_t *v)
         }
     }
     for (uint32_t i = 0; i < m->data_segment_count; i++) {
-        const wf__data_segment_t *s = &m->datas[i];
+        wf__data_segment_t *s = &m->datas[i];
         if (s->mode != WF__SEGMENT_ACTIVE)
             continue;
         if ((rc = check_memory(v, s->memory)) != WF_OK)
