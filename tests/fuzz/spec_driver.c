@@ -447,7 +447,41 @@ static uint64_t next_random(uint64_t *state)
     return x;
 }
 
-/* One mutant of b into out (a malloc'd buffer the caller frees). */
+/*
+** The byte range [*start, *end) of the code section's contents, found by
+** walking the section headers; false when there is none.
+*/
+static bool find_code_section(const blob_t *b, size_t *start, size_t *end)
+{
+    size_t i = 8;
+    while (i < b->size) {
+        uint8_t id = b->bytes[i++];
+        uint64_t size = 0;
+        unsigned shift = 0;
+        while (i < b->size && shift < 35) {
+            uint8_t byte = b->bytes[i++];
+            size |= (uint64_t)(byte & 0x7F) << shift;
+            shift += 7;
+            if (!(byte & 0x80))
+                break;
+        }
+        if (size > b->size - i)
+            return false;
+        if (id == 10) {
+            *start = i;
+            *end = i + size;
+            return size > 0;
+        }
+        i += size;
+    }
+    return false;
+}
+
+/*
+** One mutant of b into out (a malloc'd buffer the caller frees): a
+** truncation, or a few bit flips or random bytes anywhere, or (half of the
+** time) only in the code section, where they reach the validator more often.
+*/
 static void mutate(const blob_t *b, uint64_t *seed, blob_t *out)
 {
     out->bytes = malloc(b->size ? b->size : 1);
@@ -460,9 +494,12 @@ static void mutate(const blob_t *b, uint64_t *seed, blob_t *out)
         out->size = next_random(seed) % b->size; /* truncate */
         return;
     }
+    size_t lo = 8, hi = out->size;
+    if (next_random(seed) % 2 == 0)
+        find_code_section(b, &lo, &hi);
     unsigned flips = 1 + next_random(seed) % (how == 3 ? 8 : 2);
-    for (unsigned i = 0; i < flips && out->size > 8; i++) {
-        size_t at = 8 + next_random(seed) % (out->size - 8);
+    for (unsigned i = 0; i < flips && hi > lo; i++) {
+        size_t at = lo + next_random(seed) % (hi - lo);
         if (how == 2)
             out->bytes[at] = (uint8_t)next_random(seed); /* random byte */
         else
