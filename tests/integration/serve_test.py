@@ -549,6 +549,22 @@ def section_hostile(d):
         if len(reqs) and reqs.index((data, allowed, what)) % 25 == 0:
             s2, _, b2 = call(p, "/fn/add/add", "[1,1]")
             check(s2 == 200 and b2 == b"[2]\n", "serving good requests during hostile ones")
+    # Clients that leave while their call runs, or with pipelined calls queued.
+    for _ in range(5):
+        c = Client(p)
+        c.send(b"POST /fn/loop/forever HTTP/1.1\r\nContent-Length: 2\r\n\r\n[]" * 3)
+        c.close()
+    c = Client(p)
+    c.send(b"POST /fn/loop/spin HTTP/1.1\r\nContent-Length: 9\r\n\r\n[3000000]"
+           b"GET / HTTP/1.1\r\nBad Header\r\n\r\n")
+    s2, _, _ = c.read_response()
+    s3, _, _ = c.read_response()
+    check(s2 in (200, 504) and s3 == 400 and c.closed_by_peer(),
+          "a bad request behind a running one: answered in order, then closed (%s %s)" % (s2, s3))
+    c.close()
+    time.sleep(0.5)
+    s2, _, b2 = call(p, "/fn/add/add", "[3,3]")
+    check(s2 == 200 and b2 == b"[6]\n", "serving after clients left mid-call")
     # Slowloris: many connections dribbling headers, while good requests go on.
     slow = []
     for _ in range(20):
