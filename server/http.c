@@ -207,6 +207,21 @@ static void conn_start_reading(wf_http_conn_t *conn)
     }
 }
 
+/* Responses queued for a client that does not read them stop its reading. */
+#define MAX_WRITE_QUEUE (1u << 20)
+
+/*
+** Reads again once the connection has room: fewer than max_pipeline requests
+** unanswered and less than MAX_WRITE_QUEUE bytes waiting to be sent.
+*/
+static void conn_maybe_resume(wf_http_conn_t *conn)
+{
+    if (!conn->closing && !conn->closed &&
+        conn->pending < conn->server->config->max_pipeline &&
+        uv_stream_get_write_queue_size((uv_stream_t *)&conn->tcp) < MAX_WRITE_QUEUE)
+        conn_start_reading(conn);
+}
+
 typedef struct write_req {
     uv_write_t req;
     wf_http_conn_t *conn;
@@ -230,6 +245,8 @@ static void on_write(uv_write_t *req, int status)
     }
     if (conn->closing && conn->writes == 0 && !conn->head)
         conn_close(conn);
+    else
+        conn_maybe_resume(conn);
 }
 
 static void log_and_count(wf_http_conn_t *conn, wf_http_request_t *req)
@@ -308,8 +325,7 @@ static void conn_flush(wf_http_conn_t *conn)
     }
     if (conn->closed)
         return;
-    if (!conn->closing && conn->pending < conn->server->config->max_pipeline)
-        conn_start_reading(conn);
+    conn_maybe_resume(conn);
     update_timer(conn);
 }
 
@@ -326,7 +342,15 @@ static void prepare_response(wf_http_conn_t *conn, wf_http_request_t *req, int s
     bool head = !strcmp(req->method, "HEAD");
     wf_buf_t out;
     wf_buf_init(&out);
-    wf_buf_printf(&out, "HTTP/1.1 %d %s\r\nServer: wafer\r\n", status, wf_http_reason(status));
+    time_t now = time(NULL);
+    if (now != server->date_time) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(server->date, sizeof server->date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        server->date_time = now;
+    }
+    wf_buf_printf(&out, "HTTP/1.1 %d %s\r\nServer: wafer\r\nDate: %s\r\n", status,
+                  wf_http_reason(status), server->date);
     if (content_type)
         wf_buf_printf(&out, "Content-Type: %s\r\n", content_type);
     wf_buf_printf(&out, "Content-Length: %zu\r\n", body_len);
@@ -741,7 +765,8 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
         conn_fail(conn, status, message ? message : "malformed request");
         return;
     }
-    if (conn->pending >= conn->server->config->max_pipeline)
+    if (conn->pending >= conn->server->config->max_pipeline ||
+        uv_stream_get_write_queue_size((uv_stream_t *)&conn->tcp) >= MAX_WRITE_QUEUE)
         conn_stop_reading(conn);
     update_timer(conn);
 }
