@@ -4,7 +4,6 @@
 ** (correctly rounded, through the C library's strtof/strtod after the
 ** spec's grammar has been checked here), inf, nan and nan:0x payloads.
 */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +11,7 @@
 #include "../module.h"
 #include "lexer.h"
 
-/* Longest literal converted; longer ones are rejected (none is legitimately). */
+/* Float literals up to this length convert through a stack buffer, longer ones a heap one. */
 #define NUMBER_MAX 400
 
 /* Whether c is a decimal (or, with hex, hexadecimal) digit. */
@@ -64,16 +63,14 @@ static bool parse_magnitude(const wf__token_t *tok, char *sign, uint64_t *out)
         hex = true;
         s += 2;
     }
-    char digits[NUMBER_MAX];
-    size_t n = 0;
-    if (end - s >= NUMBER_MAX)
-        return false;
-    const char *after = scan_digits(s, end, hex, digits, &n);
+    const char *after = scan_digits(s, end, hex, NULL, NULL);
     if (!after || after != end)
         return false;
     uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = digits[i];
+    for (; s < end; s++) {
+        char c = *s;
+        if (c == '_')
+            continue;
         uint64_t d = (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
         uint64_t base = hex ? 16 : 10;
         if (v > (UINT64_MAX - d) / base)
@@ -161,7 +158,7 @@ bool wf__parse_i8(const wf__token_t *tok, uint8_t *out)
 /*
 ** Parses a float literal. mantissa_bits is 23 or 52. For a finite number,
 ** copies a C-syntax form (sign, digits, '.', exponent; no underscores) to
-** buf and sets *kind 0; for inf sets 1; for nan sets 2 with *payload (0 when
+** buf (tok->len + 8 bytes) and sets *kind 0; for inf sets 1; for nan sets 2 with *payload (0 when
 ** no payload was written).
 */
 static bool scan_float(const wf__token_t *tok, unsigned mantissa_bits, char *buf, int *kind,
@@ -170,8 +167,6 @@ static bool scan_float(const wf__token_t *tok, unsigned mantissa_bits, char *buf
     const char *s = tok->text, *end = tok->text + tok->len;
     size_t o = 0;
     if (tok->kind != WF_TOK_NUMBER && tok->kind != WF_TOK_KEYWORD)
-        return false;
-    if (tok->len >= NUMBER_MAX - 8)
         return false;
     *negative = false;
     if (s < end && (*s == '+' || *s == '-')) {
@@ -190,15 +185,14 @@ static bool scan_float(const wf__token_t *tok, unsigned mantissa_bits, char *buf
             return true;
         if (rest < 7 || memcmp(s + 3, ":0x", 3) != 0)
             return false;
-        char digits[NUMBER_MAX];
-        size_t n = 0;
-        const char *after = scan_digits(s + 6, end, true, digits, &n);
+        const char *after = scan_digits(s + 6, end, true, NULL, NULL);
         if (after != end)
             return false;
         uint64_t v = 0;
-        for (size_t i = 0; i < n; i++) {
-            char c = digits[i];
-            uint64_t d = (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+        for (const char *q = s + 6; q < end; q++) {
+            if (*q == '_')
+                continue;
+            uint64_t d = (uint64_t)(*q <= '9' ? *q - '0' : (*q | 0x20) - 'a' + 10);
             if (v >> 60)
                 return false;
             v = v * 16 + d;
@@ -243,13 +237,27 @@ static bool scan_float(const wf__token_t *tok, unsigned mantissa_bits, char *buf
     return true;
 }
 
+/* A buffer for scan_float: on the stack when the literal is short. */
+static char *float_buffer(const wf__token_t *tok, char *stack)
+{
+    return tok->len + 8 <= NUMBER_MAX ? stack : wf__alloc(NULL, (size_t)tok->len + 8);
+}
+
 bool wf__parse_f32(const wf__token_t *tok, uint32_t *out)
 {
-    char buf[NUMBER_MAX];
+    char stack[NUMBER_MAX], *buf = float_buffer(tok, stack);
     int kind;
     bool negative;
     uint64_t payload;
-    if (!scan_float(tok, 23, buf, &kind, &negative, &payload))
+    if (!buf)
+        return false;
+    bool ok = scan_float(tok, 23, buf, &kind, &negative, &payload);
+    float f = 0;
+    if (ok && kind == 0)
+        f = strtof(buf, NULL);
+    if (buf != stack)
+        wf__free(NULL, buf, (size_t)tok->len + 8);
+    if (!ok)
         return false;
     uint32_t sign = negative ? 0x80000000u : 0;
     if (kind == 1) {
@@ -257,8 +265,6 @@ bool wf__parse_f32(const wf__token_t *tok, uint32_t *out)
     } else if (kind == 2) {
         *out = sign | 0x7F800000u | (payload ? (uint32_t)payload : 0x400000u);
     } else {
-        errno = 0;
-        float f = strtof(buf, NULL);
         if (isinf(f))
             return false;
         memcpy(out, &f, 4);
@@ -268,11 +274,19 @@ bool wf__parse_f32(const wf__token_t *tok, uint32_t *out)
 
 bool wf__parse_f64(const wf__token_t *tok, uint64_t *out)
 {
-    char buf[NUMBER_MAX];
+    char stack[NUMBER_MAX], *buf = float_buffer(tok, stack);
     int kind;
     bool negative;
     uint64_t payload;
-    if (!scan_float(tok, 52, buf, &kind, &negative, &payload))
+    if (!buf)
+        return false;
+    bool ok = scan_float(tok, 52, buf, &kind, &negative, &payload);
+    double d = 0;
+    if (ok && kind == 0)
+        d = strtod(buf, NULL);
+    if (buf != stack)
+        wf__free(NULL, buf, (size_t)tok->len + 8);
+    if (!ok)
         return false;
     uint64_t sign = negative ? (uint64_t)1 << 63 : 0;
     if (kind == 1) {
@@ -280,7 +294,6 @@ bool wf__parse_f64(const wf__token_t *tok, uint64_t *out)
     } else if (kind == 2) {
         *out = sign | 0x7FF0000000000000ull | (payload ? payload : 0x8000000000000ull);
     } else {
-        double d = strtod(buf, NULL);
         if (isinf(d))
             return false;
         memcpy(out, &d, 8);
