@@ -568,6 +568,17 @@ static void command_free(wf_wast_command_t *c)
     wf__free(NULL, c->commands, 0);
 }
 
+/* Whether a token starts a module field (a script of bare fields is a module). */
+static bool is_field_keyword(const wf__token_t *t)
+{
+    static const char *const fields[] = {"type",   "import", "func",  "table", "memory",
+                                         "global", "export", "start", "elem",  "data"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (wf__tok_is(t, fields[i]))
+            return true;
+    return false;
+}
+
 /*
 ** Parses a script (see wf/text.h). A text made of bare module fields, as a
 ** .wat file may be, is one implicit module command.
@@ -590,9 +601,7 @@ wf_err_t wf_wast_parse(const char *text, size_t len, wf_wast_script_t **out, wf_
     }
     wast_t p = {text, &list, list.tokens, 0, err, 0};
     /* A script may also be a bare module's fields (an implicit module). */
-    if (list.tokens[0].kind == WF_TOK_LPAREN &&
-        (wf__tok_is(&list.tokens[1], "func") || wf__tok_is(&list.tokens[1], "type") ||
-         wf__tok_is(&list.tokens[1], "memory") || wf__tok_is(&list.tokens[1], "import"))) {
+    if (list.tokens[0].kind == WF_TOK_LPAREN && is_field_keyword(&list.tokens[1])) {
         wf_wast_command_t *c = wf__calloc(NULL, 1, sizeof *c);
         if (!c) {
             rc = wf__error(err, WF_ERR_NOMEM, 0, "out of memory");
