@@ -12,13 +12,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KEY_INT(json, field, def, lo, hi, reload, help) \
-    {json, WF_CONFIG_INT, offsetof(wf_config_t, field), 0, def, lo, hi, NULL, reload, help}
-#define KEY_BOOL(json, field, def, reload, help) \
-    {json, WF_CONFIG_BOOL, offsetof(wf_config_t, field), 0, def, 0, 1, NULL, reload, help}
-#define KEY_STR(json, field, def, choices, reload, help)                                    \
-    {json, WF_CONFIG_STRING, offsetof(wf_config_t, field), sizeof(((wf_config_t *)0)->field), \
-     def, 0, 0, choices, reload, help}
+#define KEY_INT(json, field, def, lo, hi, reload, help)                                            \
+    {                                                                                              \
+        json, WF_CONFIG_INT, offsetof(wf_config_t, field), 0, def, lo, hi, NULL, reload, help      \
+    }
+#define KEY_BOOL(json, field, def, reload, help)                                                   \
+    {                                                                                              \
+        json, WF_CONFIG_BOOL, offsetof(wf_config_t, field), 0, def, 0, 1, NULL, reload, help       \
+    }
+#define KEY_STR(json, field, def, choices, reload, help)                                           \
+    {                                                                                              \
+        json, WF_CONFIG_STRING, offsetof(wf_config_t, field), sizeof(((wf_config_t *)0)->field),   \
+            def, 0, 0, choices, reload, help                                                       \
+    }
 
 /* clang-format off */
 const wf_config_key_t wf_config_keys[] = {
@@ -125,8 +131,8 @@ static int store(wf_config_t *config, const wf_config_key_t *key, const char *te
             return -1;
         }
         if (v < key->min || v > key->max) {
-            set_err(err, err_size, "%s: %lld is out of range [%" PRId64 ", %" PRId64 "]",
-                    key->name, v, key->min, key->max);
+            set_err(err, err_size, "%s: %lld is out of range [%" PRId64 ", %" PRId64 "]", key->name,
+                    v, key->min, key->max);
             return -1;
         }
         *(int64_t *)field = v;

@@ -48,14 +48,14 @@ typedef enum wf_config_type {
 
 /* One key of the table. */
 typedef struct wf_config_key {
-    const char *name;       /* JSON name, dotted for nested objects */
+    const char *name; /* JSON name, dotted for nested objects */
     wf_config_type_t type;
-    size_t offset;          /* into wf_config_t */
-    size_t size;            /* strings: buffer size */
-    const char *def;        /* default, as text */
-    int64_t min, max;       /* ints: bounds; strings: max is 0 */
-    const char *choices;    /* strings: "a|b|c", or NULL for free text */
-    bool reloadable;        /* applied on SIGHUP */
+    size_t offset;       /* into wf_config_t */
+    size_t size;         /* strings: buffer size */
+    const char *def;     /* default, as text */
+    int64_t min, max;    /* ints: bounds; strings: max is 0 */
+    const char *choices; /* strings: "a|b|c", or NULL for free text */
+    bool reloadable;     /* applied on SIGHUP */
     const char *help;
 } wf_config_key_t;
 

@@ -32,13 +32,13 @@ struct wf_http_conn {
     size_t header_bytes;
     wf_buf_t field, value;
     bool in_value;
-    int error_status;   /* set by a callback that refuses the request */
+    int error_status; /* set by a callback that refuses the request */
     bool reading;
-    bool closing;       /* no more requests: close once the writes are done */
-    bool closed;        /* uv_close called */
-    int handles_open;   /* tcp and timer until their close callbacks */
-    int writes;         /* uv_write requests in flight */
-    int orphans;        /* requests alive after close */
+    bool closing;     /* no more requests: close once the writes are done */
+    bool closed;      /* uv_close called */
+    int handles_open; /* tcp and timer until their close callbacks */
+    int writes;       /* uv_write requests in flight */
+    int orphans;      /* requests alive after close */
     enum timer_mode timer_mode;
     char remote[64];
 };
@@ -53,26 +53,46 @@ static uint64_t now_ns(void)
 const char *wf_http_reason(int status)
 {
     switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-    default: return status < 300 ? "OK" : status < 500 ? "Client Error" : "Server Error";
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 413:
+        return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return status < 300 ? "OK" : status < 500 ? "Client Error" : "Server Error";
     }
 }
 
@@ -216,8 +236,7 @@ static void conn_start_reading(wf_http_conn_t *conn)
 */
 static void conn_maybe_resume(wf_http_conn_t *conn)
 {
-    if (!conn->closing && !conn->closed &&
-        conn->pending < conn->server->config->max_pipeline &&
+    if (!conn->closing && !conn->closed && conn->pending < conn->server->config->max_pipeline &&
         uv_stream_get_write_queue_size((uv_stream_t *)&conn->tcp) < MAX_WRITE_QUEUE)
         conn_start_reading(conn);
 }
@@ -333,12 +352,12 @@ static void conn_flush(wf_http_conn_t *conn)
 ** Formats the response bytes into req and marks it ready; the caller flushes.
 */
 static void prepare_response(wf_http_conn_t *conn, wf_http_request_t *req, int status,
-                             const char *content_type, const char *extra_headers,
-                             const void *body, size_t body_len)
+                             const char *content_type, const char *extra_headers, const void *body,
+                             size_t body_len)
 {
     wf_http_server_t *server = conn->server;
-    bool close_after = !req->keep_alive || server->draining || status == 400 ||
-                       status == 408 || status == 413 || status == 431;
+    bool close_after = !req->keep_alive || server->draining || status == 400 || status == 408 ||
+                       status == 413 || status == 431;
     bool head = !strcmp(req->method, "HEAD");
     wf_buf_t out;
     wf_buf_init(&out);
@@ -756,12 +775,12 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     }
     if (rc != HPE_OK) {
         int status = conn->error_status ? conn->error_status : 400;
-        const char *message = status == 431   ? "request header fields too large"
-                              : status == 413 ? "request body too large"
-                              : status == 505 ? "HTTP version not supported"
+        const char *message = status == 431               ? "request header fields too large"
+                              : status == 413             ? "request body too large"
+                              : status == 505             ? "HTTP version not supported"
                               : conn->error_status == 400 ? "malformed request headers"
-                              : status == 500 ? "out of memory"
-                                              : llhttp_get_error_reason(&conn->parser);
+                              : status == 500             ? "out of memory"
+                                                          : llhttp_get_error_reason(&conn->parser);
         conn_fail(conn, status, message ? message : "malformed request");
         return;
     }

@@ -71,7 +71,7 @@ struct wf_http_server {
     uint64_t next_id;
     uint32_t id_seed;
     char read_buffer[65536];
-    char date[40];    /* the Date header, formatted once a second */
+    char date[40]; /* the Date header, formatted once a second */
     time_t date_time;
     void (*on_idle)(void *user); /* while draining: called when no connection is left */
 };

@@ -199,8 +199,12 @@ static void put_i64(wf_buf_t *out, int64_t v, bool is_unsigned)
 static void val_to_json(wf_buf_t *out, const wf_val_t *v, uint8_t type)
 {
     switch (type) {
-    case WF_I32: wf_buf_printf(out, "%d", v->of.i32); break;
-    case WF_I64: put_i64(out, v->of.i64, false); break;
+    case WF_I32:
+        wf_buf_printf(out, "%d", v->of.i32);
+        break;
+    case WF_I64:
+        put_i64(out, v->of.i64, false);
+        break;
     case WF_F32: {
         float f;
         memcpy(&f, &v->of.f32_bits, 4);
@@ -213,7 +217,9 @@ static void val_to_json(wf_buf_t *out, const wf_val_t *v, uint8_t type)
         put_double(out, d, false);
         break;
     }
-    default: wf_buf_puts(out, "null"); break;
+    default:
+        wf_buf_puts(out, "null");
+        break;
     }
 }
 
@@ -268,7 +274,8 @@ static bool link_imports(wf_job_t *job, wf_extern_t *imports, uint32_t count, wf
             char message[300];
             snprintf(message, sizeof message,
                      "unknown import %s.%s: the daemon provides WASI functions and one shared "
-                     "memory only", imp.module, imp.name);
+                     "memory only",
+                     imp.module, imp.name);
             wf_invoke_error(job, 500, "instantiation failed", message);
             goto fail;
         }
@@ -489,8 +496,8 @@ static bool parse_json_args(wf_job_t *job, const wf_functype_t *type, wf_val_t *
 /* An adapter argument before lowering. */
 typedef struct adapter_arg {
     wf_abi_type_t type;
-    wf_val_t value;          /* scalar types */
-    const uint8_t *bytes;    /* string, bytes: borrowed or owned (owned) */
+    wf_val_t value;       /* scalar types */
+    const uint8_t *bytes; /* string, bytes: borrowed or owned (owned) */
     size_t len;
     uint8_t *owned;
 } adapter_arg_t;
@@ -522,8 +529,7 @@ static bool adapter_scalar(const cJSON *item, wf_abi_type_t type, wf_val_t *out)
         out->type = WF_I64, out->of.i64 = i;
         return true;
     case WF_ABI_U64:
-        if (!json_integer(item, true, &i) ||
-            (cJSON_IsNumber(item) && i < 0) ||
+        if (!json_integer(item, true, &i) || (cJSON_IsNumber(item) && i < 0) ||
             (cJSON_IsString(item) && item->valuestring[0] == '-'))
             return false;
         out->type = WF_I64, out->of.i64 = i;
@@ -686,13 +692,16 @@ static bool lower_bytes(call_t *c, const uint8_t *bytes, size_t len, int32_t *pt
 static uint32_t abi_size(wf_abi_type_t t)
 {
     switch (t) {
-    case WF_ABI_BOOL: return 1;
+    case WF_ABI_BOOL:
+        return 1;
     case WF_ABI_S64:
     case WF_ABI_U64:
     case WF_ABI_F64:
     case WF_ABI_STRING:
-    case WF_ABI_BYTES: return 8;
-    default: return 4;
+    case WF_ABI_BYTES:
+        return 8;
+    default:
+        return 4;
     }
 }
 
@@ -745,11 +754,21 @@ static bool write_adapter_results(call_t *c, const wf_manifest_export_t *x, cons
             wf_buf_puts(&job->body, ",");
         const lifted_t *v = &r[i];
         switch (v->type) {
-        case WF_ABI_S32: wf_buf_printf(&job->body, "%d", (int32_t)(uint32_t)v->bits); break;
-        case WF_ABI_U32: wf_buf_printf(&job->body, "%u", (uint32_t)v->bits); break;
-        case WF_ABI_S64: put_i64(&job->body, (int64_t)v->bits, false); break;
-        case WF_ABI_U64: put_i64(&job->body, (int64_t)v->bits, true); break;
-        case WF_ABI_BOOL: wf_buf_puts(&job->body, (uint32_t)v->bits ? "true" : "false"); break;
+        case WF_ABI_S32:
+            wf_buf_printf(&job->body, "%d", (int32_t)(uint32_t)v->bits);
+            break;
+        case WF_ABI_U32:
+            wf_buf_printf(&job->body, "%u", (uint32_t)v->bits);
+            break;
+        case WF_ABI_S64:
+            put_i64(&job->body, (int64_t)v->bits, false);
+            break;
+        case WF_ABI_U64:
+            put_i64(&job->body, (int64_t)v->bits, true);
+            break;
+        case WF_ABI_BOOL:
+            wf_buf_puts(&job->body, (uint32_t)v->bits ? "true" : "false");
+            break;
         case WF_ABI_F32: {
             float f;
             uint32_t b = (uint32_t)v->bits;
@@ -877,16 +896,21 @@ void wf_invoke_run(wf_invoke_worker_t *w, wf_job_t *job)
     bool has_start = wf_module_find_export(v->module, "_start", &start) == WF_OK &&
                      start.type.kind == WF_EXTERN_FUNC;
     if (has_start && w->cgi && (!found || !strcmp(job->export_name, "_start"))) {
-        wf_invoke_cgi_t cgi = {.job = job, .module = v->module, .deadline_ns = deadline,
-                               .arm = cgi_arm, .disarm = cgi_disarm, .worker = w,
+        wf_invoke_cgi_t cgi = {.job = job,
+                               .module = v->module,
+                               .deadline_ns = deadline,
+                               .arm = cgi_arm,
+                               .disarm = cgi_disarm,
+                               .worker = w,
                                .log = w->log};
         limits_of(w, job, &cgi.limits);
         w->cgi(&cgi);
         return;
     }
     if (!found) {
-        wf_invoke_error(job, 404, job->export_name[0] ? "no such function"
-                                                      : "the module is not a CGI (WASI command) module",
+        wf_invoke_error(job, 404,
+                        job->export_name[0] ? "no such function"
+                                            : "the module is not a CGI (WASI command) module",
                         NULL);
         return;
     }

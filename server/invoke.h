@@ -42,9 +42,9 @@ typedef struct wf_invoke_limits {
 
 /* One request for a worker, and its outcome. */
 typedef struct wf_job {
-    struct wf_job *next;             /* in a dispatch queue */
-    wf_version_t *version;           /* retained by the submitter */
-    char export_name[128];           /* "" for the module's CGI entry */
+    struct wf_job *next;              /* in a dispatch queue */
+    wf_version_t *version;            /* retained by the submitter */
+    char export_name[128];            /* "" for the module's CGI entry */
     const wf_http_request_t *request; /* borrowed; read-only while the job runs */
     wf_invoke_limits_t limits;
     uint64_t queued_ns;
@@ -62,13 +62,13 @@ typedef struct wf_job {
 */
 typedef struct wf_invoke_cgi {
     wf_job_t *job;
-    wf_module_t *module;                /* borrowed */
-    wf_instance_limits_t limits;        /* memory, call depth, fuel */
-    uint64_t deadline_ns;               /* CLOCK_MONOTONIC */
+    wf_module_t *module;         /* borrowed */
+    wf_instance_limits_t limits; /* memory, call depth, fuel */
+    uint64_t deadline_ns;        /* CLOCK_MONOTONIC */
     void (*arm)(struct wf_invoke_cgi *cgi, wf_instance_t *instance);
     bool (*disarm)(struct wf_invoke_cgi *cgi); /* true: the deadline fired */
-    void *worker;                       /* for arm/disarm */
-    wf_log_t *log;                      /* the daemon's log, for guest stderr */
+    void *worker;                              /* for arm/disarm */
+    wf_log_t *log;                             /* the daemon's log, for guest stderr */
 } wf_invoke_cgi_t;
 typedef void (*wf_invoke_cgi_fn)(wf_invoke_cgi_t *cgi);
 
@@ -76,15 +76,15 @@ typedef void (*wf_invoke_cgi_fn)(wf_invoke_cgi_t *cgi);
 #define WF_INVOKE_CACHE 16
 typedef struct wf_invoke_worker {
     size_t slot;
-    wf_sandbox_t *sandbox;  /* borrowed */
-    wf_metrics_t *metrics;  /* borrowed */
-    wf_invoke_cgi_fn cgi;   /* NULL: no CGI */
-    wf_log_t *log;          /* borrowed */
+    wf_sandbox_t *sandbox;         /* borrowed */
+    wf_metrics_t *metrics;         /* borrowed */
+    wf_invoke_cgi_fn cgi;          /* NULL: no CGI */
+    wf_log_t *log;                 /* borrowed */
     wf_memory_pool_t *memory_pool; /* borrowed; NULL: none */
     struct {
         wf_version_t *version; /* retained */
         wf_instance_t *instance;
-        wf_wasi_t *wasi;       /* its WASI context, or NULL */
+        wf_wasi_t *wasi; /* its WASI context, or NULL */
     } cache[WF_INVOKE_CACHE];
 } wf_invoke_worker_t;
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *abi_names[] = {"s32", "u32", "s64", "u64", "f32",
+static const char *abi_names[] = {"s32", "u32",  "s64",    "u64",  "f32",
                                   "f64", "bool", "string", "bytes"};
 
 const char *wf_abi_type_name(wf_abi_type_t type)
@@ -68,15 +68,15 @@ static int parse_limits(wf_manifest_t *m, const cJSON *limits, char *err, size_t
         double d = item->valuedouble;
         if (!cJSON_IsNumber(item) || d != (double)(int64_t)d || d < (double)keys[k].min ||
             d > (double)keys[k].max)
-            return fail(err, size, "limits.%s: expected an integer in [%lld, %lld]",
-                        item->string, (long long)keys[k].min, (long long)keys[k].max);
+            return fail(err, size, "limits.%s: expected an integer in [%lld, %lld]", item->string,
+                        (long long)keys[k].min, (long long)keys[k].max);
         *(int64_t *)((char *)m + keys[k].offset) = (int64_t)d;
     }
     return 0;
 }
 
-static int parse_types(const cJSON *list, const char *where, wf_abi_type_t *types,
-                       uint32_t *count, char *err, size_t size)
+static int parse_types(const cJSON *list, const char *where, wf_abi_type_t *types, uint32_t *count,
+                       char *err, size_t size)
 {
     if (!cJSON_IsArray(list))
         return fail(err, size, "%s: expected an array of types", where);
@@ -87,11 +87,13 @@ static int parse_types(const cJSON *list, const char *where, wf_abi_type_t *type
         if (!cJSON_IsString(item))
             return fail(err, size, "%s: expected type names", where);
         size_t t = 0;
-        while (t < sizeof abi_names / sizeof abi_names[0] && strcmp(abi_names[t], item->valuestring))
+        while (t < sizeof abi_names / sizeof abi_names[0] &&
+               strcmp(abi_names[t], item->valuestring))
             t++;
         if (t == sizeof abi_names / sizeof abi_names[0])
-            return fail(err, size, "%s: unknown type '%s' (s32 u32 s64 u64 f32 f64 bool string bytes)",
-                        where, item->valuestring);
+            return fail(err, size,
+                        "%s: unknown type '%s' (s32 u32 s64 u64 f32 f64 bool string bytes)", where,
+                        item->valuestring);
         types[(*count)++] = (wf_abi_type_t)t;
     }
     return 0;
@@ -129,8 +131,7 @@ static int parse_exports(wf_manifest_t *m, const cJSON *exports, char *err, size
     return 0;
 }
 
-int wf_manifest_parse(const char *text, size_t len, wf_manifest_t **out, char *err,
-                      size_t err_size)
+int wf_manifest_parse(const char *text, size_t len, wf_manifest_t **out, char *err, size_t err_size)
 {
     *out = NULL;
     wf_manifest_t *m = calloc(1, sizeof *m);
@@ -191,12 +192,22 @@ static int flatten(const wf_abi_type_t *types, uint32_t count, uint8_t *out, int
         uint8_t a, b = 0;
         switch (types[i]) {
         case WF_ABI_S64:
-        case WF_ABI_U64: a = 0x7E; break;
-        case WF_ABI_F32: a = 0x7D; break;
-        case WF_ABI_F64: a = 0x7C; break;
+        case WF_ABI_U64:
+            a = 0x7E;
+            break;
+        case WF_ABI_F32:
+            a = 0x7D;
+            break;
+        case WF_ABI_F64:
+            a = 0x7C;
+            break;
         case WF_ABI_STRING:
-        case WF_ABI_BYTES: a = 0x7F, b = 0x7F; break;
-        default: a = 0x7F; break;
+        case WF_ABI_BYTES:
+            a = 0x7F, b = 0x7F;
+            break;
+        default:
+            a = 0x7F;
+            break;
         }
         if (n + (b ? 2 : 1) > cap)
             return -1;
@@ -212,16 +223,18 @@ static void type_text(char *out, size_t size, uint32_t count, const uint8_t *typ
     size_t used = 0;
     out[0] = 0;
     for (uint32_t i = 0; i < count && used + 6 < size; i++) {
-        const char *name = types[i] == 0x7F ? "i32" : types[i] == 0x7E ? "i64"
-                           : types[i] == 0x7D ? "f32" : types[i] == 0x7C ? "f64" : "?";
+        const char *name = types[i] == 0x7F   ? "i32"
+                           : types[i] == 0x7E ? "i64"
+                           : types[i] == 0x7D ? "f32"
+                           : types[i] == 0x7C ? "f64"
+                                              : "?";
         used += (size_t)snprintf(out + used, size - used, "%s%s", i ? " " : "", name);
     }
 }
 
 int wf_manifest_check_export(const wf_manifest_export_t *x, uint32_t param_count,
-                             const uint8_t *params, uint32_t result_count,
-                             const uint8_t *results, bool *result_pointer, char *err,
-                             size_t err_size)
+                             const uint8_t *params, uint32_t result_count, const uint8_t *results,
+                             bool *result_pointer, char *err, size_t err_size)
 {
     uint8_t flat[2 * WF_MANIFEST_MAX_VALUES];
     char want[128], have[128];
@@ -246,5 +259,6 @@ int wf_manifest_check_export(const wf_manifest_export_t *x, uint32_t param_count
     type_text(have, sizeof have, result_count, results);
     return fail(err, err_size,
                 "exports.%s: results flatten to (%s) (or one i32 return pointer) but the "
-                "function returns (%s)", x->name, want, have);
+                "function returns (%s)",
+                x->name, want, have);
 }

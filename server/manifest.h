@@ -62,9 +62,8 @@ const wf_manifest_export_t *wf_manifest_find(const wf_manifest_t *manifest, cons
 ** Returns 0, or -1 with err filled.
 */
 int wf_manifest_check_export(const wf_manifest_export_t *adapter, uint32_t param_count,
-                             const uint8_t *params, uint32_t result_count,
-                             const uint8_t *results, bool *result_pointer, char *err,
-                             size_t err_size);
+                             const uint8_t *params, uint32_t result_count, const uint8_t *results,
+                             bool *result_pointer, char *err, size_t err_size);
 
 /* The type's name as written in manifests. */
 const char *wf_abi_type_name(wf_abi_type_t type);

@@ -7,8 +7,7 @@
 
 /* Upper bounds of the request-duration histogram, in microseconds. */
 static const uint64_t bucket_bounds_us[WF_METRICS_BUCKETS] = {
-    50,    100,   250,    500,    1000,    2500,    5000,
-    10000, 25000, 50000, 100000, 250000, 1000000, UINT64_MAX};
+    50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000, UINT64_MAX};
 
 void wf_metrics_init(wf_metrics_t *m)
 {
@@ -78,8 +77,7 @@ void wf_metrics_render(wf_metrics_t *m, wf_buf_t *out, int workers, int modules)
             atomic_load(&m->module_loads));
     counter(out, "wafer_module_load_failures_total", "Module loads that failed.",
             atomic_load(&m->module_load_failures));
-    counter(out, "wafer_module_unloads_total", "Modules removed.",
-            atomic_load(&m->module_unloads));
+    counter(out, "wafer_module_unloads_total", "Modules removed.", atomic_load(&m->module_unloads));
     counter(out, "wafer_calls_total", "Function calls run by workers.", atomic_load(&m->calls));
     counter(out, "wafer_traps_total", "Calls that trapped.", atomic_load(&m->traps));
     counter(out, "wafer_timeouts_total", "Calls stopped by deadline or fuel.",

@@ -13,7 +13,7 @@
 #define WF_METRICS_BUCKETS 14
 
 typedef struct wf_metrics {
-    atomic_uint_fast64_t requests_by_status[500]; /* index: status - 100 */
+    atomic_uint_fast64_t requests_by_status[500];              /* index: status - 100 */
     atomic_uint_fast64_t duration_buckets[WF_METRICS_BUCKETS]; /* not cumulative */
     atomic_uint_fast64_t duration_sum_us;
     atomic_uint_fast64_t duration_count;

@@ -36,16 +36,16 @@ typedef struct signature {
 
 typedef struct entry {
     char *name;
-    char *source;            /* path of the module file */
-    wf_version_t *current;   /* retained, or NULL (never loaded, or failed first) */
-    uint64_t versions;       /* versions made so far */
-    signature_t applied;     /* what current (or the last failure) came from */
-    signature_t seen;        /* last observed, waiting to settle */
+    char *source;          /* path of the module file */
+    wf_version_t *current; /* retained, or NULL (never loaded, or failed first) */
+    uint64_t versions;     /* versions made so far */
+    signature_t applied;   /* what current (or the last failure) came from */
+    signature_t seen;      /* last observed, waiting to settle */
     uint64_t seen_at_ns;
-    bool failed;             /* the last attempt failed */
-    char error[512];         /* the last load error, or "" */
+    bool failed;     /* the last attempt failed */
+    char error[512]; /* the last load error, or "" */
     double error_at;
-    bool marked;             /* found by this scan */
+    bool marked; /* found by this scan */
 } entry_t;
 
 struct wf_registry {
@@ -105,8 +105,8 @@ void wf_version_release(wf_version_t *version)
 
 /* ------------------------------------------------------------- loading -- */
 
-int wf_registry_check_manifest(const wf_module_t *module, const wf_manifest_t *manifest,
-                               char *err, size_t err_size)
+int wf_registry_check_manifest(const wf_module_t *module, const wf_manifest_t *manifest, char *err,
+                               size_t err_size)
 {
     for (size_t i = 0; i < manifest->export_count; i++) {
         const wf_manifest_export_t *x = &manifest->exports[i];
@@ -199,7 +199,7 @@ static wf_version_t *load_version(wf_registry_t *reg, const char *name, const ch
         wf_err_t rc = wf_wat_to_wasm(bytes, len, &encoded, &wasm_len, &info);
         if (rc != WF_OK) {
             errorf(err, err_size, "%s:%u:%u: %s", source, info.line, info.column,
-                     info.message[0] ? info.message : wf_strerror(rc));
+                   info.message[0] ? info.message : wf_strerror(rc));
             goto fail_bytes;
         }
         wasm = encoded;
@@ -211,7 +211,7 @@ static wf_version_t *load_version(wf_registry_t *reg, const char *name, const ch
         wf_wat_free(encoded);
     if (rc != WF_OK) {
         errorf(err, err_size, "%s: %s at byte %zu%s%s", source, wf_strerror(rc), info.offset,
-                 info.message[0] ? ": " : "", info.message);
+               info.message[0] ? ": " : "", info.message);
         goto fail_bytes;
     }
     if (wf_registry_check_manifest(module, manifest, inner, sizeof inner)) {
@@ -298,8 +298,8 @@ static bool same_signature(const signature_t *a, const signature_t *b)
 {
     return a->present == b->present && a->mtime_ns == b->mtime_ns && a->size == b->size &&
            a->ino == b->ino && a->manifest_present == b->manifest_present &&
-           a->manifest_mtime_ns == b->manifest_mtime_ns &&
-           a->manifest_size == b->manifest_size && a->manifest_ino == b->manifest_ino;
+           a->manifest_mtime_ns == b->manifest_mtime_ns && a->manifest_size == b->manifest_size &&
+           a->manifest_ino == b->manifest_ino;
 }
 
 static void stat_signature(const char *path, const char *manifest_path, signature_t *sig)
@@ -390,7 +390,8 @@ static void consider(wf_registry_t *reg, const char *name, const char *file, boo
     clock_gettime(CLOCK_REALTIME, &wall);
     int64_t wall_ns = (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec;
     int64_t newest = sig.mtime_ns > sig.manifest_mtime_ns ? sig.mtime_ns : sig.manifest_mtime_ns;
-    if (!force && (now - e->seen_at_ns < reg->settle_ns || wall_ns - newest < (int64_t)reg->settle_ns)) {
+    if (!force &&
+        (now - e->seen_at_ns < reg->settle_ns || wall_ns - newest < (int64_t)reg->settle_ns)) {
         pthread_mutex_unlock(&reg->mutex);
         return;
     }
@@ -433,8 +434,8 @@ static void consider(wf_registry_t *reg, const char *name, const char *file, boo
 
     if (v) {
         atomic_fetch_add(&reg->metrics->module_loads, 1);
-        wf_log_event(reg->log, WF_LOG_INFO, reload ? "module reloaded" : "module loaded",
-                     "module", name, "file", path, "#version", number, NULL);
+        wf_log_event(reg->log, WF_LOG_INFO, reload ? "module reloaded" : "module loaded", "module",
+                     name, "file", path, "#version", number, NULL);
     } else {
         atomic_fetch_add(&reg->metrics->module_load_failures, 1);
         wf_log_event(reg->log, WF_LOG_ERROR, "module load failed", "module", name, "file", path,
@@ -533,9 +534,10 @@ static void *loader_main(void *arg)
     wf_registry_t *reg = arg;
     pthread_mutex_lock(&reg->wake_mutex);
     while (!reg->stop) {
-        uint64_t wait = settling(reg) ? (reg->settle_ns < reg->rescan_ns ? reg->settle_ns / 2 + 1000000
-                                                                          : reg->rescan_ns)
-                                      : reg->rescan_ns;
+        uint64_t wait =
+            settling(reg)
+                ? (reg->settle_ns < reg->rescan_ns ? reg->settle_ns / 2 + 1000000 : reg->rescan_ns)
+                : reg->rescan_ns;
         if (!reg->poked) {
             uint64_t until = wf_sandbox_now_ns() + wait;
             struct timespec ts = {(time_t)(until / 1000000000u), (long)(until % 1000000000u)};
@@ -563,8 +565,8 @@ static void on_fs_event(uv_fs_event_t *handle, const char *filename, int events,
 
 /* -------------------------------------------------------------- public -- */
 
-wf_registry_t *wf_registry_new(const char *dir, int64_t rescan_ms, int64_t settle_ms,
-                               wf_log_t *log, wf_metrics_t *metrics)
+wf_registry_t *wf_registry_new(const char *dir, int64_t rescan_ms, int64_t settle_ms, wf_log_t *log,
+                               wf_metrics_t *metrics)
 {
     wf_registry_t *reg = calloc(1, sizeof *reg);
     if (!reg)

@@ -27,13 +27,13 @@
 /* One loaded version of a module: immutable but for the counters. */
 typedef struct wf_version {
     atomic_int refs;
-    atomic_int inflight;   /* calls running on it (for max_concurrency) */
-    atomic_bool retired;   /* replaced or removed: reused instances drop it */
-    char *name;            /* owned: the module's name (file stem) */
-    char *source;          /* owned: the file it came from */
-    uint64_t number;       /* 1 for the first load of this name, then 2, ... */
-    double loaded_at;      /* Unix time */
-    wf_module_t *module;   /* owned reference */
+    atomic_int inflight;     /* calls running on it (for max_concurrency) */
+    atomic_bool retired;     /* replaced or removed: reused instances drop it */
+    char *name;              /* owned: the module's name (file stem) */
+    char *source;            /* owned: the file it came from */
+    uint64_t number;         /* 1 for the first load of this name, then 2, ... */
+    double loaded_at;        /* Unix time */
+    wf_module_t *module;     /* owned reference */
     wf_manifest_t *manifest; /* owned; never NULL */
     /* The shared memory this version's instances import (threads proposal):
        one per version, common to every worker's instances, so requests can
@@ -53,8 +53,8 @@ typedef struct wf_registry wf_registry_t;
 ** Makes a registry of dir (copied). Borrows log and metrics. Returns owned
 ** (free with wf_registry_free), or NULL.
 */
-wf_registry_t *wf_registry_new(const char *dir, int64_t rescan_ms, int64_t settle_ms,
-                               wf_log_t *log, wf_metrics_t *metrics);
+wf_registry_t *wf_registry_new(const char *dir, int64_t rescan_ms, int64_t settle_ms, wf_log_t *log,
+                               wf_metrics_t *metrics);
 /*
 ** Loads what is in the directory now (synchronously, so the daemon starts
 ** with its modules), then starts the loader thread and, on loop, a file
@@ -78,7 +78,7 @@ void wf_registry_describe(wf_registry_t *registry, wf_buf_t *out);
 ** exported function whose wasm type is the canonical-ABI flattening of the
 ** declared types. Returns 0, or -1 with err filled.
 */
-int wf_registry_check_manifest(const wf_module_t *module, const wf_manifest_t *manifest,
-                               char *err, size_t err_size);
+int wf_registry_check_manifest(const wf_module_t *module, const wf_manifest_t *manifest, char *err,
+                               size_t err_size);
 
 #endif

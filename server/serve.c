@@ -18,8 +18,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "commands.h"
 #include "cgi.h"
+#include "commands.h"
 #include "config.h"
 #include "dispatch.h"
 #include "http.h"
@@ -78,8 +78,7 @@ static bool admin_allowed(serve_t *s, wf_http_request_t *req)
 {
     if (s->config.admin_token[0]) {
         const char *auth = wf_http_header(req, "Authorization");
-        return auth && !strncasecmp(auth, "Bearer ", 7) &&
-               !strcmp(auth + 7, s->config.admin_token);
+        return auth && !strncasecmp(auth, "Bearer ", 7) && !strcmp(auth + 7, s->config.admin_token);
     }
     const char *remote = wf_http_request_remote(req);
     return !strncmp(remote, "127.", 4) || !strcmp(remote, "::1");
@@ -130,7 +129,8 @@ static void route_function(serve_t *s, wf_http_request_t *req, const char *rest)
     int64_t limit = pick(m->max_concurrency, s->config.max_concurrency);
     if (limit > 0 && atomic_load(&v->inflight) >= limit) {
         wf_version_release(v);
-        respond_json_error(req, 429, "the module is at its concurrency limit", "Retry-After: 1\r\n");
+        respond_json_error(req, 429, "the module is at its concurrency limit",
+                           "Retry-After: 1\r\n");
         return;
     }
     wf_job_t *job = calloc(1, sizeof *job);
@@ -166,8 +166,7 @@ static void on_request(void *user, wf_http_request_t *req)
         route_function(s, req, path + 4);
         return;
     }
-    if (!strcmp(path, "/healthz") || !strcmp(path, "/metrics") ||
-        !strcmp(path, "/admin/modules")) {
+    if (!strcmp(path, "/healthz") || !strcmp(path, "/metrics") || !strcmp(path, "/admin/modules")) {
         if (!get) {
             respond_json_error(req, 405, "use GET", "Allow: GET, HEAD\r\n");
             return;
@@ -246,8 +245,8 @@ static void on_sigterm(uv_signal_t *handle, int signum)
     s->draining = true;
     char grace[24];
     snprintf(grace, sizeof grace, "%lld", (long long)s->config.drain_timeout_ms);
-    wf_log_event(&s->log, WF_LOG_INFO, "draining", "signal", signum == SIGINT ? "SIGINT" : "SIGTERM",
-                 "#grace_ms", grace, NULL);
+    wf_log_event(&s->log, WF_LOG_INFO, "draining", "signal",
+                 signum == SIGINT ? "SIGINT" : "SIGTERM", "#grace_ms", grace, NULL);
     uv_timer_start(&s->drain_timer, on_drain_deadline, (uint64_t)s->config.drain_timeout_ms, 0);
     s->drain_timer_started = true;
     wf_http_server_drain(&s->http, on_drained);
@@ -277,19 +276,18 @@ static void on_sighup(uv_signal_t *handle, int signum)
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: wafer serve [--config FILE] [--listen HOST:PORT] [--modules DIR] "
-            "[--workers N]\n\n"
-            "Serves a directory of WebAssembly modules over HTTP:\n"
-            "  POST /fn/<module>/<export>   call a function\n"
-            "  GET  /healthz, /metrics, /admin/modules\n\n"
-            "options (they override the config file):\n"
-            "  --config FILE        JSON config file (keys below)\n"
-            "  --listen HOST:PORT   default 127.0.0.1:8080\n"
-            "  --modules DIR        default ./modules\n"
-            "  --workers N          default: one per CPU core\n"
-            "  --check-config       load and validate the config, then exit\n"
-            "  --config-markdown    print the config key table (config/README.md)\n\n");
+    fprintf(out, "usage: wafer serve [--config FILE] [--listen HOST:PORT] [--modules DIR] "
+                 "[--workers N]\n\n"
+                 "Serves a directory of WebAssembly modules over HTTP:\n"
+                 "  POST /fn/<module>/<export>   call a function\n"
+                 "  GET  /healthz, /metrics, /admin/modules\n\n"
+                 "options (they override the config file):\n"
+                 "  --config FILE        JSON config file (keys below)\n"
+                 "  --listen HOST:PORT   default 127.0.0.1:8080\n"
+                 "  --modules DIR        default ./modules\n"
+                 "  --workers N          default: one per CPU core\n"
+                 "  --check-config       load and validate the config, then exit\n"
+                 "  --config-markdown    print the config key table (config/README.md)\n\n");
     wf_config_print_help(out);
 }
 
@@ -298,8 +296,7 @@ int wf_cmd_serve(int argc, char **argv)
     static const struct {
         const char *flag;
         const char *key;
-    } flags[] = {
-        {"--listen", "listen"}, {"--modules", "modules_dir"}, {"--workers", "workers"}};
+    } flags[] = {{"--listen", "listen"}, {"--modules", "modules_dir"}, {"--workers", "workers"}};
     serve_t *s = calloc(1, sizeof *s);
     if (!s) {
         fprintf(stderr, "wafer serve: out of memory\n");
@@ -370,8 +367,8 @@ int wf_cmd_serve(int argc, char **argv)
                                   &s->log, &s->metrics);
     if (!s->registry)
         goto fail_registry;
-    s->dispatch = wf_dispatch_new(&s->loop, s->workers, (size_t)s->config.queue_depth,
-                                  &s->metrics, wf_cgi_invoke, &s->log, on_job_done, s);
+    s->dispatch = wf_dispatch_new(&s->loop, s->workers, (size_t)s->config.queue_depth, &s->metrics,
+                                  wf_cgi_invoke, &s->log, on_job_done, s);
     if (!s->dispatch)
         goto fail_dispatch;
     if (wf_registry_start(s->registry, &s->loop)) {

@@ -13,8 +13,9 @@ int main(void)
     CHECK_INT(c.timeout_ms, 1000);
     CHECK(c.access_log);
 
-    CHECK_INT(wf_config_load_text(&c, "{\"workers\": 4, \"limits\": {\"timeout_ms\": 300},"
-                                      "\"log\": {\"format\": \"text\", \"access\": false}}",
+    CHECK_INT(wf_config_load_text(&c,
+                                  "{\"workers\": 4, \"limits\": {\"timeout_ms\": 300},"
+                                  "\"log\": {\"format\": \"text\", \"access\": false}}",
                                   err, sizeof err),
               0);
     CHECK_INT(c.workers, 4);

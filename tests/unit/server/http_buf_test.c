@@ -17,7 +17,10 @@ int main(void)
     wf_buf_json_cstr(&b, "q\"\\\n\x01é");
     CHECK_STR(b.data, "\"q\\\"\\\\\\u000a\\u0001é\"");
     wf_buf_close(&b);
-    wf_buf_json_string(&b, "\xff" "a", 2);
+    wf_buf_json_string(&b,
+                       "\xff"
+                       "a",
+                       2);
     CHECK_STR(b.data, "\"\\ufffda\"");
     size_t len;
     char *taken = wf_buf_take(&b, &len);

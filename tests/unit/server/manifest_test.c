@@ -16,10 +16,11 @@ int main(void)
     CHECK_INT(m->timeout_ms, -1);
     wf_manifest_free(m);
 
-    CHECK_INT(parse("{\"instance\": \"reuse\", \"limits\": {\"timeout_ms\": 300, \"fuel\": 5},"
-                    "\"exports\": {\"greet\": {\"params\": [\"string\"], \"results\": [\"string\"]}}}",
-                    &m, err),
-              0);
+    CHECK_INT(
+        parse("{\"instance\": \"reuse\", \"limits\": {\"timeout_ms\": 300, \"fuel\": 5},"
+              "\"exports\": {\"greet\": {\"params\": [\"string\"], \"results\": [\"string\"]}}}",
+              &m, err),
+        0);
     CHECK(m->reuse);
     CHECK_INT(m->timeout_ms, 300);
     CHECK_INT(m->fuel, 5);
