@@ -4,6 +4,7 @@
 */
 #include "cgi.h"
 
+#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -400,6 +401,195 @@ void wf_cgi_env_free(char **env)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Grants from a manifest                                                  */
+/* ---------------------------------------------------------------------- */
+
+struct wf_cgi_config {
+    wf_wasi_preopen_t *dirs; /* host_path and guest_path owned */
+    size_t dir_count;
+    char **env; /* "K=V", owned */
+    size_t env_count;
+    char **args; /* owned */
+    size_t arg_count;
+};
+
+void wf_cgi_config_free(wf_cgi_config_t *config)
+{
+    if (!config)
+        return;
+    for (size_t i = 0; i < config->dir_count; i++) {
+        free((char *)config->dirs[i].host_path);
+        free((char *)config->dirs[i].guest_path);
+    }
+    free(config->dirs);
+    for (size_t i = 0; i < config->env_count; i++)
+        free(config->env[i]);
+    free(config->env);
+    for (size_t i = 0; i < config->arg_count; i++)
+        free(config->args[i]);
+    free(config->args);
+    free(config);
+}
+
+static int config_fail(char *err, size_t err_size, const char *fmt, const char *detail)
+{
+    snprintf(err, err_size, fmt, detail);
+    return -1;
+}
+
+int wf_cgi_config_parse(const void *wasi_json, wf_cgi_config_t **out, char *err,
+                        size_t err_size)
+{
+    const cJSON *root = wasi_json;
+    *out = NULL;
+    if (!cJSON_IsObject(root))
+        return config_fail(err, err_size, "wasi: expected an object%s", "");
+    wf_cgi_config_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return config_fail(err, err_size, "out of memory%s", "");
+    int rc = 0;
+    for (const cJSON *item = root->child; item && !rc; item = item->next) {
+        size_t n = (size_t)cJSON_GetArraySize(item);
+        if (!strcmp(item->string, "dirs")) {
+            if (!cJSON_IsObject(item) || c->dirs) {
+                rc = config_fail(err, err_size, "wasi.dirs: expected an object%s", "");
+                break;
+            }
+            c->dirs = calloc(n + 1, sizeof *c->dirs);
+            if (!c->dirs) {
+                rc = config_fail(err, err_size, "out of memory%s", "");
+                break;
+            }
+            for (const cJSON *d = item->child; d && !rc; d = d->next) {
+                const char *host = NULL;
+                bool writable = false;
+                if (cJSON_IsString(d)) {
+                    host = d->valuestring;
+                } else if (cJSON_IsObject(d)) {
+                    const cJSON *h = cJSON_GetObjectItemCaseSensitive(d, "host");
+                    const cJSON *w = cJSON_GetObjectItemCaseSensitive(d, "writable");
+                    host = cJSON_IsString(h) ? h->valuestring : NULL;
+                    if (w && !cJSON_IsBool(w)) {
+                        rc = config_fail(err, err_size,
+                                         "wasi.dirs.%s.writable: expected true or false",
+                                         d->string);
+                        break;
+                    }
+                    writable = cJSON_IsTrue(w);
+                    for (const cJSON *k = d->child; k; k = k->next)
+                        if (strcmp(k->string, "host") && strcmp(k->string, "writable")) {
+                            rc = config_fail(err, err_size, "wasi.dirs: unknown key '%s'",
+                                             k->string);
+                            break;
+                        }
+                }
+                if (rc)
+                    break;
+                if (!host || !host[0] || !d->string[0]) {
+                    rc = config_fail(err, err_size,
+                                     "wasi.dirs.%s: expected a host directory (a string, or "
+                                     "an object with \"host\")",
+                                     d->string);
+                    break;
+                }
+                wf_wasi_preopen_t *p = &c->dirs[c->dir_count++];
+                p->host_path = strdup(host);
+                p->guest_path = strdup(d->string);
+                p->read_only = !writable;
+                if (!p->host_path || !p->guest_path)
+                    rc = config_fail(err, err_size, "out of memory%s", "");
+            }
+        } else if (!strcmp(item->string, "env")) {
+            if (!cJSON_IsObject(item) || c->env) {
+                rc = config_fail(err, err_size, "wasi.env: expected an object%s", "");
+                break;
+            }
+            c->env = calloc(n + 1, sizeof *c->env);
+            if (!c->env) {
+                rc = config_fail(err, err_size, "out of memory%s", "");
+                break;
+            }
+            for (const cJSON *e = item->child; e && !rc; e = e->next) {
+                if (!cJSON_IsString(e) || !e->string[0] || strchr(e->string, '=')) {
+                    rc = config_fail(err, err_size,
+                                     "wasi.env.%s: expected a name without '=' and a string",
+                                     e->string);
+                    break;
+                }
+                size_t len = strlen(e->string) + strlen(e->valuestring) + 2;
+                char *var = malloc(len);
+                if (!var) {
+                    rc = config_fail(err, err_size, "out of memory%s", "");
+                    break;
+                }
+                snprintf(var, len, "%s=%s", e->string, e->valuestring);
+                c->env[c->env_count++] = var;
+            }
+        } else if (!strcmp(item->string, "args")) {
+            if (!cJSON_IsArray(item) || c->args) {
+                rc = config_fail(err, err_size, "wasi.args: expected an array of strings%s", "");
+                break;
+            }
+            c->args = calloc(n + 1, sizeof *c->args);
+            if (!c->args) {
+                rc = config_fail(err, err_size, "out of memory%s", "");
+                break;
+            }
+            for (const cJSON *a = item->child; a && !rc; a = a->next) {
+                if (!cJSON_IsString(a)) {
+                    rc = config_fail(err, err_size, "wasi.args: expected strings%s", "");
+                    break;
+                }
+                c->args[c->arg_count] = strdup(a->valuestring);
+                if (!c->args[c->arg_count++])
+                    rc = config_fail(err, err_size, "out of memory%s", "");
+            }
+        } else {
+            rc = config_fail(err, err_size, "wasi: unknown key '%s'", item->string);
+        }
+    }
+    if (rc) {
+        wf_cgi_config_free(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+/*
+** The grants of config as a view, host paths made absolute against base_dir
+** (the module's directory). dirs must have room for config->dir_count
+** entries and paths for as many owned strings (freed by the caller).
+*/
+static bool config_grants(const wf_cgi_config_t *config, const char *base_dir,
+                          wf_wasi_preopen_t *dirs, char **paths, wf_cgi_grants_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!config)
+        return true;
+    for (size_t i = 0; i < config->dir_count; i++) {
+        const wf_wasi_preopen_t *p = &config->dirs[i];
+        dirs[i] = *p;
+        paths[i] = NULL;
+        if (p->host_path[0] != '/' && base_dir && base_dir[0]) {
+            size_t len = strlen(base_dir) + strlen(p->host_path) + 2;
+            paths[i] = malloc(len);
+            if (!paths[i])
+                return false;
+            snprintf(paths[i], len, "%s/%s", base_dir, p->host_path);
+            dirs[i].host_path = paths[i];
+        }
+    }
+    out->dirs = dirs;
+    out->dir_count = config->dir_count;
+    out->env = (const char *const *)config->env;
+    out->env_count = config->env_count;
+    out->args = (const char *const *)config->args;
+    out->arg_count = config->arg_count;
+    return true;
+}
+
+/* ---------------------------------------------------------------------- */
 /* Running                                                                 */
 /* ---------------------------------------------------------------------- */
 
@@ -555,6 +745,24 @@ out_env:
     wf_cgi_env_free(env);
 }
 
+void wf_cgi_run_config(wf_module_t *module, const wf_cgi_request_t *request,
+                       const wf_cgi_config_t *config, const char *base_dir,
+                       const wf_cgi_options_t *options, wf_cgi_response_t *response)
+{
+    size_t n = config ? config->dir_count : 0;
+    wf_wasi_preopen_t *dirs = calloc(n + 1, sizeof *dirs);
+    char **paths = calloc(n + 1, sizeof *paths);
+    wf_cgi_grants_t grants;
+    if (!dirs || !paths || !config_grants(config, base_dir, dirs, paths, &grants))
+        response_error(response, 500, request->module_name, "out of memory", NULL);
+    else
+        wf_cgi_run(module, request, &grants, options, response);
+    for (size_t i = 0; paths && i < n; i++)
+        free(paths[i]);
+    free(paths);
+    free(dirs);
+}
+
 /* ---------------------------------------------------------------------- */
 /* The worker pool's hook                                                  */
 /* ---------------------------------------------------------------------- */
@@ -618,7 +826,17 @@ void wf_cgi_invoke(wf_invoke_cgi_t *cgi)
     };
     wf_cgi_response_t response;
     wf_cgi_response_init(&response);
-    wf_cgi_run(cgi->module, &request, NULL, &options, &response);
+    /* Grants: a manifest's "wasi" key (wf_cgi_config_parse), host paths
+       relative to the module's directory. */
+    char base_dir[1024] = ".";
+    const char *source = job->version ? job->version->source : NULL;
+    const char *slash = source ? strrchr(source, '/') : NULL;
+    if (slash && (size_t)(slash - source) < sizeof base_dir) {
+        memcpy(base_dir, source, (size_t)(slash - source));
+        base_dir[slash - source] = '\0';
+    }
+    const wf_cgi_config_t *config = NULL; /* TODO(server): job->version->manifest->wasi */
+    wf_cgi_run_config(cgi->module, &request, config, base_dir, &options, &response);
 
     wf_buf_close(&job->body);
     job->status = response.status;

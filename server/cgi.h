@@ -54,6 +54,26 @@ typedef struct wf_cgi_grants {
     size_t arg_count;
 } wf_cgi_grants_t;
 
+/*
+** Grants read from a manifest's "wasi" key (every part optional):
+**   "wasi": {"dirs": {"/data": "data", "/scratch": {"host": "tmp", "writable": true}},
+**            "env": {"GREETING": "hello"},
+**            "args": ["--verbose"]}
+** "dirs" maps the path the program sees to a host directory (relative paths
+** are relative to the module's directory); grants are read-only unless
+** "writable" is true.
+*/
+typedef struct wf_cgi_config wf_cgi_config_t;
+
+/*
+** Parses the value of a manifest's "wasi" key (a cJSON object, borrowed).
+** On success *out is owned (free with wf_cgi_config_free); on failure
+** returns -1 with a message naming the key in err.
+*/
+int wf_cgi_config_parse(const void *wasi_json, wf_cgi_config_t **out, char *err,
+                        size_t err_size);
+void wf_cgi_config_free(wf_cgi_config_t *config);
+
 /* How to run: limits, deadline, and where stderr goes. */
 typedef struct wf_cgi_options {
     wf_instance_limits_t limits;
@@ -107,6 +127,14 @@ bool wf_cgi_parse(const uint8_t *output, size_t len, wf_cgi_response_t *response
 void wf_cgi_run(wf_module_t *module, const wf_cgi_request_t *request,
                 const wf_cgi_grants_t *grants, const wf_cgi_options_t *options,
                 wf_cgi_response_t *response);
+
+/*
+** wf_cgi_run with the grants of config (NULL: none), relative host paths
+** taken from base_dir (the module's directory).
+*/
+void wf_cgi_run_config(wf_module_t *module, const wf_cgi_request_t *request,
+                       const wf_cgi_config_t *config, const char *base_dir,
+                       const wf_cgi_options_t *options, wf_cgi_response_t *response);
 
 /* The worker pool's hook (wf_invoke_cgi_fn): runs cgi->job as a CGI request. */
 void wf_cgi_invoke(wf_invoke_cgi_t *cgi);

@@ -8,6 +8,11 @@
 **   curl -i 'localhost:8080/fn/cgi_hello?status=418'   Status: header
 **   curl -i 'localhost:8080/fn/cgi_hello?go=/x'        Location: header (302)
 **
+** With a manifest granting a directory, an environment variable and
+** arguments ("wasi": {"dirs": {"/data": "."}, "env": {"GREETING": "hi"},
+** "args": ["one"]}), it also shows the first line of /data/hello.txt, the
+** GREETING variable and its arguments.
+**
 ** Built with
 **   clang-14 --target=wasm32-wasi -O2 -o examples/cgi_hello.wasm examples/src/cgi_hello.c
 */
@@ -33,7 +38,7 @@ static int query_value(const char *query, const char *key, char *out, size_t siz
     return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     const char *query = getenv("QUERY_STRING");
     const char *method = getenv("REQUEST_METHOD");
@@ -73,5 +78,16 @@ int main(void)
     printf("route: %s\n", getenv("X_MATCHED_ROUTE") ? getenv("X_MATCHED_ROUTE") : "");
     printf("user agent: %s\n", getenv("HTTP_USER_AGENT") ? getenv("HTTP_USER_AGENT") : "");
     printf("body: %llu bytes, checksum %08x\n", bytes, checksum);
+    if (getenv("GREETING"))
+        printf("greeting: %s\n", getenv("GREETING"));
+    for (int i = 1; i < argc; i++)
+        printf("argument %d: %s\n", i, argv[i]);
+    FILE *file = fopen("/data/hello.txt", "r");
+    if (file) {
+        char line[256];
+        if (fgets(line, sizeof line, file))
+            printf("/data/hello.txt: %s", line);
+        fclose(file);
+    }
     return 0;
 }

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "cgi.h"
 #include "load_file.h"
 #include "test.h"
@@ -229,6 +231,44 @@ static void test_limits(const char *wat_dir, wf_log_t *log)
     wf_module_free(m);
 }
 
+static void test_config(wf_module_t *hello, const char *data_dir)
+{
+    char err[256] = "";
+    wf_cgi_config_t *config = NULL;
+    const char *bad[] = {
+        "{\"dirs\": [\"x\"]}", "{\"dirs\": {\"/d\": 3}}", "{\"env\": {\"A\": 1}}",
+        "{\"args\": [1]}", "{\"other\": 1}", "{\"dirs\": {\"/d\": {\"host\": \"x\", \"rw\": true}}}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cJSON *json = cJSON_Parse(bad[i]);
+        CHECK(wf_cgi_config_parse(json, &config, err, sizeof err) == -1);
+        CHECK(config == NULL);
+        cJSON_Delete(json);
+    }
+    char text[512];
+    snprintf(text, sizeof text,
+             "{\"dirs\": {\"/data\": \"%s\"}, \"env\": {\"GREETING\": \"hi there\"},"
+             " \"args\": [\"one\", \"two\"]}",
+             data_dir);
+    cJSON *json = cJSON_Parse(text);
+    CHECK_INT(wf_cgi_config_parse(json, &config, err, sizeof err), 0);
+    cJSON_Delete(json);
+    wf_cgi_options_t options = {0};
+    wf_cgi_request_t r = request("GET", "/run/cgi_hello", "", NULL, 0);
+    wf_cgi_response_t resp;
+    wf_cgi_response_init(&resp);
+    wf_cgi_run_config(hello, &r, config, "/nonexistent", &options, &resp);
+    CHECK_INT(resp.status, 200);
+    const char *body = resp.body.data ? resp.body.data : "";
+    CHECK(strstr(body, "greeting: hi there\n") != NULL);
+    CHECK(strstr(body, "argument 1: one\nargument 2: two\n") != NULL);
+    CHECK(strstr(body, "/data/hello.txt: hello from the data directory\n") != NULL);
+    if (!strstr(body, "/data/hello.txt"))
+        fprintf(stderr, "body:\n%s\n%s\n", body, resp.error);
+    wf_cgi_response_close(&resp);
+    wf_cgi_config_free(config);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -246,6 +286,19 @@ int main(int argc, char **argv)
     CHECK(hello != NULL);
     if (hello)
         test_hello(hello, &log, log_fd);
+    char data_dir[] = "/tmp/wf_cgi_test_data_XXXXXX";
+    if (hello && mkdtemp(data_dir)) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/hello.txt", data_dir);
+        FILE *f = fopen(path, "w");
+        if (f) {
+            fputs("hello from the data directory\n", f);
+            fclose(f);
+        }
+        test_config(hello, data_dir);
+        unlink(path);
+        rmdir(data_dir);
+    }
     wf_module_free(hello);
     test_limits(argv[2], &log);
     close(log_fd);
