@@ -93,6 +93,9 @@ typedef struct compiler {
     uint32_t last_pos;
     size_t last_instr;
     uint16_t last_iop;
+    /* The last instruction is a COPY that a following copy may join (no
+       label since): its first cell. SIZE_MAX when not. */
+    size_t last_copy;
 } compiler_t;
 
 static bool grow(compiler_t *c, void **ptr, size_t *cap, size_t need, size_t elem)
@@ -135,6 +138,7 @@ static void set_handler(compiler_t *c, size_t at, wf__iop_t iop)
 static size_t emit_op(compiler_t *c, wf__iop_t iop)
 {
     c->last_valid = false;
+    c->last_copy = SIZE_MAX;
     if (!GROW(c, c->cells, c->cap_cells, c->ncells + 1) ||
         !GROW(c, c->map_pc, c->cap_map_pc, c->nmap + 1) ||
         !GROW(c, c->map_offset, c->cap_map_offset, c->nmap + 1)) {
@@ -171,6 +175,31 @@ static void set_offset(compiler_t *c, size_t cell, int64_t offset)
         c->cells[cell].i = offset;
 }
 
+/* Emits fp[d] = fp[s], joining it to a COPY just before (into COPY2). */
+static void emit_copy(compiler_t *c, uint32_t d, uint32_t s)
+{
+    if (c->last_copy != SIZE_MAX && !c->oom && c->last_copy + 3 == c->ncells) {
+        size_t at = c->last_copy;
+        set_handler(c, at, WF_IOP_COPY2);
+        emit_u(c, d);
+        emit_u(c, s);
+        c->last_copy = SIZE_MAX;
+        c->last_valid = false;
+        return;
+    }
+    size_t at = emit_op(c, WF_IOP_COPY);
+    emit_u(c, d);
+    emit_u(c, s);
+    c->last_copy = c->oom ? SIZE_MAX : at;
+}
+
+/* A label at the current end of the code: nothing before may be changed. */
+static void label_here(compiler_t *c)
+{
+    c->last_valid = false;
+    c->last_copy = SIZE_MAX;
+}
+
 static void set_last(compiler_t *c, size_t instr, wf__iop_t iop)
 {
     c->last_valid = !c->oom;
@@ -204,9 +233,7 @@ static void materialize(compiler_t *c, size_t pos)
 {
     vval_t *v = &c->vs[pos];
     if (v->kind == V_LOCAL) {
-        emit_op(c, WF_IOP_COPY);
-        emit_u(c, home(c, pos));
-        emit_u(c, v->slot);
+        emit_copy(c, home(c, pos), v->slot);
     } else if (v->kind == V_CONST) {
         emit_op(c, WF_IOP_CONST);
         emit_u(c, home(c, pos));
@@ -259,6 +286,7 @@ static void add_fixup(compiler_t *c, int32_t *head, size_t instr, size_t cell)
 /* Points every branch on the list at the current end of the code. */
 static void patch_here(compiler_t *c, int32_t head)
 {
+    label_here(c);
     for (int32_t i = head; i >= 0; i = c->fx[i].next)
         set_offset(c, c->fx[i].cell, (int64_t)c->ncells - (int64_t)c->fx[i].instr);
 }
@@ -297,9 +325,7 @@ static void emit_moves(compiler_t *c, const ctrl_t *t, uint32_t arity)
             emit_u(c, dst);
             emit_u(c, v->imm);
         } else if (v->slot != dst) {
-            emit_op(c, WF_IOP_COPY);
-            emit_u(c, dst);
-            emit_u(c, v->slot);
+            emit_copy(c, dst, v->slot);
         }
     }
 }
@@ -327,17 +353,18 @@ static void emit_return(compiler_t *c)
             const vval_t *v = &c->vs[pos];
             if (v->kind == V_STACK)
                 continue;
-            emit_op(c, v->kind == V_CONST ? WF_IOP_CONST : WF_IOP_COPY);
+            if (v->kind == V_LOCAL) {
+                emit_copy(c, home(c, pos), v->slot);
+                continue;
+            }
+            emit_op(c, WF_IOP_CONST);
             emit_u(c, home(c, pos));
-            emit_u(c, v->kind == V_CONST ? v->imm : v->slot);
+            emit_u(c, v->imm);
         }
         for (uint32_t i = 0; i < n; i++) {
             uint32_t src = home(c, c->nvs - n + i);
-            if (src != i) {
-                emit_op(c, WF_IOP_COPY);
-                emit_u(c, i);
-                emit_u(c, src);
-            }
+            if (src != i)
+                emit_copy(c, i, src);
         }
     }
     emit_op(c, WF_IOP_RETURN);
@@ -393,6 +420,7 @@ static wf_err_t push_ctrl(compiler_t *c, uint8_t kind, const wf__instr_t *in, wf
     if (t.nparams > c->nvs)
         return wf__error(err, WF_ERR_INVALID, in->offset, "type mismatch");
     t.height = (uint32_t)(c->nvs - t.nparams);
+    label_here(c);
     t.start = c->ncells;
     if (!GROW(c, c->cs, c->cap_cs, c->ncs + 1))
         return WF_ERR_NOMEM;
@@ -646,9 +674,7 @@ static void compile_local_set(compiler_t *c, uint32_t local, bool tee)
         emit_u(c, local);
         emit_u(c, v->imm);
     } else {
-        emit_op(c, WF_IOP_COPY);
-        emit_u(c, local);
-        emit_u(c, v->slot);
+        emit_copy(c, local, v->slot);
     }
     c->last_valid = false;
     if (!tee) {
@@ -700,10 +726,54 @@ static void compile_unary(compiler_t *c, wf__iop_t iop, uint8_t result)
     set_last(c, at, iop);
 }
 
+/* The full-width load whose bits an operand of this binary op takes. */
+static uint16_t natural_load(wf__iop_t iop)
+{
+    switch (iop) {
+#define NL_SPECIAL(name, cells, ...)
+#define NL_UN(name, cells, ...)
+#define NL_UNT(name, cells, ...)
+#define NL_BINT(name, cells, ...)
+#define NL_LOAD(name, cells, ...)
+#define NL_STORE(name, cells, ...)
+#define NL_LOAD_OF_I32 WF_IOP_I32_LOAD
+#define NL_LOAD_OF_F32 WF_IOP_I32_LOAD
+#define NL_LOAD_OF_I64 WF_IOP_I64_LOAD
+#define NL_LOAD_OF_F64 WF_IOP_I64_LOAD
+#define NL_BIN(name, cells, TA, TB, ...) \
+    case WF_IOP_##name:                  \
+        return NL_LOAD_OF_##TB;
+#define NL(name, cat, ...) NL_##cat(name, __VA_ARGS__)
+        WF__IOPS(NL)
+#undef NL
+    default:
+        return WF_IOP_COUNT_;
+    }
+}
+
 static void compile_binary(compiler_t *c, wf__iop_t iop, bool has_imm, uint8_t result)
 {
     const vval_t *vb = &c->vs[c->nvs - 1];
     size_t at;
+    if (has_imm && vb->kind == V_STACK && c->vs[c->nvs - 2].kind != V_CONST &&
+        c->last_valid && c->last_pos == c->nvs - 1 && c->last_iop == natural_load(iop)) {
+        /* [load t addr add off] then [op d a t]: [op_M d a addr add off] */
+        at = c->last_instr;
+        uint32_t a = use_slot(c, c->nvs - 2); /* emits nothing: not a constant */
+        c->nvs -= 2;
+        emit_u(c, c->cells[at + 4].u);
+        if (!c->oom) {
+            c->cells[at + 4] = c->cells[at + 3];
+            c->cells[at + 3] = c->cells[at + 2];
+            c->cells[at + 2].u = a;
+            c->cells[at + 1].u = home(c, c->nvs);
+        }
+        iop = (wf__iop_t)(iop + 2); /* NAME_M follows NAME_I */
+        set_handler(c, at, iop);
+        push_stack(c, result);
+        set_last(c, at, iop);
+        return;
+    }
     if (has_imm && vb->kind == V_CONST) {
         uint64_t imm = vb->imm;
         uint32_t a = use_slot(c, c->nvs - 2);
@@ -726,13 +796,34 @@ static void compile_binary(compiler_t *c, wf__iop_t iop, bool has_imm, uint8_t r
     set_last(c, at, iop);
 }
 
+/* Removes the last instruction (it must be last_instr, with nothing after). */
+static void unemit_last(compiler_t *c)
+{
+    c->ncells = c->last_instr;
+    c->nmap--;
+    c->last_valid = false;
+}
+
 static void compile_load(compiler_t *c, wf__iop_t iop, const wf__instr_t *in, uint8_t result)
 {
-    uint32_t a = use_slot(c, c->nvs - 1);
+    uint32_t a;
+    uint64_t add = 0;
+    if (c->last_valid && c->last_pos == c->nvs - 1 && c->vs[c->nvs - 1].kind == V_STACK &&
+        (c->last_iop == WF_IOP_I32_ADD_I || c->last_iop == WF_IOP_I32_SUB_I)) {
+        /* [add_i t a k] then a load of t: the load adds k itself. */
+        a = (uint32_t)c->cells[c->last_instr + 2].u;
+        add = (uint32_t)c->cells[c->last_instr + 3].u;
+        if (c->last_iop == WF_IOP_I32_SUB_I)
+            add = (uint32_t)(0u - (uint32_t)add);
+        unemit_last(c);
+    } else {
+        a = use_slot(c, c->nvs - 1);
+    }
     c->nvs--;
     size_t at = emit_op(c, iop);
     emit_u(c, home(c, c->nvs));
     emit_u(c, a);
+    emit_u(c, add);
     emit_u(c, in->imm.memarg.offset);
     push_stack(c, result);
     set_last(c, at, iop);
@@ -1249,6 +1340,7 @@ static wf_err_t compile_func(compiler_t *c, uint32_t index, wf_error_info_t *err
     c->max_height = 0;
     c->dead_depth = 0;
     c->last_valid = false;
+    c->last_copy = SIZE_MAX;
     c->offset = f->body_offset;
 
     if (types_have_v128(ft->types, ft->param_count + ft->result_count) ||
@@ -1352,7 +1444,7 @@ static const struct {
 #define INFO_SPECIAL(name, cells) {#name, cells},
 #define INFO_UN(name, cells) {#name, cells},
 #define INFO_UNT(name, cells) {#name, cells},
-#define INFO_BIN(name, cells) {#name, cells}, {#name "_I", cells},
+#define INFO_BIN(name, cells) {#name, cells}, {#name "_I", cells}, {#name "_M", 5},
 #define INFO_BINT(name, cells) {#name, cells},
 #define INFO_LOAD(name, cells) {#name, cells},
 #define INFO_STORE(name, cells) {#name, cells},

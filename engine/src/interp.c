@@ -181,6 +181,14 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
             TRAP(MEMORY_OOB);                                        \
     } while (0)
 
+/* A load's effective address from operands k (address), k+1 (add), k+2 (offset). */
+#define EA(k) ((uint64_t)((uint32_t)S(k) + (uint32_t)pc[(k) + 1].u) + pc[(k) + 2].u)
+/* The memory type of a full-width load of each value type. */
+#define MT_I32 uint32_t
+#define MT_F32 uint32_t
+#define MT_I64 uint64_t
+#define MT_F64 uint64_t
+
 /* Handler bodies for the generic categories of ops.h. */
 #define H_SPECIAL(name, cells)
 #define H_UN(name, cells, TA, TR, EXPR)     \
@@ -217,6 +225,17 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
         CT_##TB b = RD_##TB(pc[3].u);        \
         S(1) = WR_##TR(EXPR);                \
         NEXT(4);                             \
+    }                                        \
+    CASE(name##_M)                           \
+    {                                        \
+        CT_##TA a = RD_##TA(S(2));           \
+        uint64_t ea = EA(3);                 \
+        MT_##TB raw;                         \
+        MEM_CHECK(ea, sizeof raw);           \
+        memcpy(&raw, mem_base + ea, sizeof raw); \
+        CT_##TB b = RD_##TB(raw);            \
+        S(1) = WR_##TR(EXPR);                \
+        NEXT(6);                             \
     }
 #define H_BINT(name, cells, TA, TB, TR, FN) \
     CASE(name)                              \
@@ -235,12 +254,12 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
 #define H_LOAD(name, cells, MT, CONV)                    \
     CASE(name)                                           \
     {                                                    \
-        uint64_t ea = (uint64_t)(uint32_t)S(2) + pc[3].u; \
+        uint64_t ea = EA(2);                             \
         MT v;                                            \
         MEM_CHECK(ea, sizeof v);                         \
         memcpy(&v, mem_base + ea, sizeof v);             \
         S(1) = CONV(v);                                  \
-        NEXT(4);                                         \
+        NEXT(5);                                         \
     }
 #define H_STORE(name, cells, MT)                         \
     CASE(name)                                           \
@@ -275,7 +294,7 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
 #define LBL_SPECIAL(name) &&L_##name,
 #define LBL_UN(name) &&L_##name,
 #define LBL_UNT(name) &&L_##name,
-#define LBL_BIN(name) &&L_##name, &&L_##name##_I,
+#define LBL_BIN(name) &&L_##name, &&L_##name##_I, &&L_##name##_M,
 #define LBL_BINT(name) &&L_##name,
 #define LBL_LOAD(name) &&L_##name,
 #define LBL_STORE(name) &&L_##name,
@@ -442,6 +461,12 @@ dispatch:
     {
         S(1) = S(2);
         NEXT(3);
+    }
+    CASE(COPY2)
+    {
+        S(1) = S(2);
+        S(3) = S(4);
+        NEXT(5);
     }
     CASE(CONST)
     {

@@ -16,10 +16,14 @@
 **   UN    TA, TR, EXPR   fp[d] = EXPR(a)             operands: d, a
 **   UNT   TA, TR, FN     trapping FN(a, &r)          operands: d, a
 **   BIN   TA, TB, TR, EXPR  fp[d] = EXPR(a, b)       operands: d, a, b
-**         and an automatic NAME_I variant whose b is an immediate cell
+**         and two automatic variants: NAME_I, whose b is an immediate cell,
+**         and NAME_M, whose b is loaded from memory (the full-width load of
+**         b's type): operands d, a, addr, add, offset
 **   BINT  TA, TB, TR, FN trapping FN(a, b, &r)       operands: d, a, b
-**   LOAD  MEMTYPE, CONV  fp[d] = CONV(load)          operands: d, addr, offset
+**   LOAD  MEMTYPE, CONV  fp[d] = CONV(load)          operands: d, addr, add, offset
 **   STORE MEMTYPE        store (MEMTYPE)fp[v]        operands: addr, v, offset
+** A load's effective address is (u32)(fp[addr] + add) + offset: add is an
+** i32.add/sub of a constant folded in from the instruction before.
 ** The type tags are I32, I64, F32, F64 (slot encodings in runtime.h).
 */
 #ifndef WF_OPS_H
@@ -67,6 +71,7 @@
     X(BR_I32_GE_U_I, SPECIAL, 3) \
     /* data movement */ \
     X(COPY,          SPECIAL, 2)  /* d, s */ \
+    X(COPY2,         SPECIAL, 4)  /* d1, s1, d2, s2: two copies in order */ \
     X(CONST,         SPECIAL, 2)  /* d, 64-bit immediate */ \
     X(SELECT,        SPECIAL, 4)  /* d, a, b, cond */ \
     X(GLOBAL_GET,    SPECIAL, 2)  /* d, global */ \
@@ -89,18 +94,18 @@
     X(MEMORY_COPY,   SPECIAL, 3)  /* dst, src, n */ \
     X(MEMORY_INIT,   SPECIAL, 4)  /* dst, src, n, data */ \
     X(DATA_DROP,     SPECIAL, 1)  /* data */ \
-    X(I32_LOAD,      LOAD, 3, uint32_t, (uint64_t)) \
-    X(I64_LOAD,      LOAD, 3, uint64_t, (uint64_t)) \
-    X(I32_LOAD8_S,   LOAD, 3, int8_t,   (uint64_t)(uint32_t)(int32_t)) \
-    X(I32_LOAD8_U,   LOAD, 3, uint8_t,  (uint64_t)) \
-    X(I32_LOAD16_S,  LOAD, 3, int16_t,  (uint64_t)(uint32_t)(int32_t)) \
-    X(I32_LOAD16_U,  LOAD, 3, uint16_t, (uint64_t)) \
-    X(I64_LOAD8_S,   LOAD, 3, int8_t,   (uint64_t)(int64_t)) \
-    X(I64_LOAD8_U,   LOAD, 3, uint8_t,  (uint64_t)) \
-    X(I64_LOAD16_S,  LOAD, 3, int16_t,  (uint64_t)(int64_t)) \
-    X(I64_LOAD16_U,  LOAD, 3, uint16_t, (uint64_t)) \
-    X(I64_LOAD32_S,  LOAD, 3, int32_t,  (uint64_t)(int64_t)) \
-    X(I64_LOAD32_U,  LOAD, 3, uint32_t, (uint64_t)) \
+    X(I32_LOAD,      LOAD, 4, uint32_t, (uint64_t)) \
+    X(I64_LOAD,      LOAD, 4, uint64_t, (uint64_t)) \
+    X(I32_LOAD8_S,   LOAD, 4, int8_t,   (uint64_t)(uint32_t)(int32_t)) \
+    X(I32_LOAD8_U,   LOAD, 4, uint8_t,  (uint64_t)) \
+    X(I32_LOAD16_S,  LOAD, 4, int16_t,  (uint64_t)(uint32_t)(int32_t)) \
+    X(I32_LOAD16_U,  LOAD, 4, uint16_t, (uint64_t)) \
+    X(I64_LOAD8_S,   LOAD, 4, int8_t,   (uint64_t)(int64_t)) \
+    X(I64_LOAD8_U,   LOAD, 4, uint8_t,  (uint64_t)) \
+    X(I64_LOAD16_S,  LOAD, 4, int16_t,  (uint64_t)(int64_t)) \
+    X(I64_LOAD16_U,  LOAD, 4, uint16_t, (uint64_t)) \
+    X(I64_LOAD32_S,  LOAD, 4, int32_t,  (uint64_t)(int64_t)) \
+    X(I64_LOAD32_U,  LOAD, 4, uint32_t, (uint64_t)) \
     X(I32_STORE,     STORE, 3, uint32_t) \
     X(I64_STORE,     STORE, 3, uint64_t) \
     X(I32_STORE8,    STORE, 3, uint8_t) \
@@ -247,7 +252,7 @@
 #define WF__IOP_ENUM_SPECIAL(name) WF_IOP_##name,
 #define WF__IOP_ENUM_UN(name) WF_IOP_##name,
 #define WF__IOP_ENUM_UNT(name) WF_IOP_##name,
-#define WF__IOP_ENUM_BIN(name) WF_IOP_##name, WF_IOP_##name##_I,
+#define WF__IOP_ENUM_BIN(name) WF_IOP_##name, WF_IOP_##name##_I, WF_IOP_##name##_M,
 #define WF__IOP_ENUM_BINT(name) WF_IOP_##name,
 #define WF__IOP_ENUM_LOAD(name) WF_IOP_##name,
 #define WF__IOP_ENUM_STORE(name) WF_IOP_##name,
