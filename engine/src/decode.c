@@ -23,7 +23,12 @@ typedef struct decoder {
     bool uses_data_index; /* memory.init or data.drop seen in code */
     size_t name_section_offset, name_section_size;
     bool has_name_section;
+    /* scan_body's stack of open blocks: BLOCK_PLAIN, BLOCK_IF, BLOCK_ELSE. */
+    uint8_t *blocks;
+    uint32_t block_capacity;
 } decoder_t;
+
+enum { BLOCK_PLAIN, BLOCK_IF, BLOCK_ELSE };
 
 /* ====================================================================== */
 /* Allocation helpers                                                      */
@@ -718,12 +723,20 @@ static wf_err_t decode_elems(decoder_t *d, wf__reader_t *r)
 
 /*
 ** Walks one function body with wf__read_instr to find what is malformed in
-** it: unknown opcodes, bad immediates, a missing final `end`.
+** it: unknown opcodes, bad immediates, an `else` outside an `if`, a missing
+** final `end`.
 */
 static wf_err_t scan_body(decoder_t *d, wf__reader_t *r)
 {
     wf__instr_t instr;
     uint32_t depth = 1;
+    if (!d->blocks) {
+        d->blocks = wf__alloc(d->allocator, 64);
+        if (!d->blocks)
+            return out_of_memory(d);
+        d->block_capacity = 64;
+    }
+    d->blocks[0] = BLOCK_PLAIN;
     while (depth > 0) {
         if (r->p >= r->end) {
             /* The reference reads on into the next body, where it meets
@@ -744,7 +757,22 @@ static wf_err_t scan_body(decoder_t *d, wf__reader_t *r)
         case WF_OP_BLOCK:
         case WF_OP_LOOP:
         case WF_OP_IF:
-            depth++;
+            if (depth == d->block_capacity) {
+                uint8_t *p = wf__realloc(d->allocator, d->blocks, d->block_capacity,
+                                         (size_t)d->block_capacity * 2);
+                if (!p)
+                    return out_of_memory(d);
+                d->blocks = p;
+                d->block_capacity *= 2;
+            }
+            d->blocks[depth++] = instr.op == WF_OP_IF ? BLOCK_IF : BLOCK_PLAIN;
+            break;
+        case WF_OP_ELSE:
+            /* The reference parser ends the block at `else` and then wants
+               its `end`. */
+            if (d->blocks[depth - 1] != BLOCK_IF)
+                return wf__error(d->err, WF_ERR_MALFORMED, instr.offset, "END opcode expected");
+            d->blocks[depth - 1] = BLOCK_ELSE;
             break;
         case WF_OP_END:
             depth--;
@@ -1042,11 +1070,23 @@ static wf_err_t decode_section(decoder_t *d, uint8_t id, wf__reader_t *r)
 ** See module.h. Checks the header, then each section in order, then the
 ** cross-section rules; on failure the caller frees with wf__module_clear.
 */
+static wf_err_t decode_module(decoder_t *d);
+
 wf_err_t wf__decode(wf_module_t *module, wf_error_info_t *err)
 {
+    decoder_t d = {.module = module, .allocator = &module->allocator, .err = err};
+    wf_err_t rc = decode_module(&d);
+    wf__free(d.allocator, d.blocks, d.block_capacity);
+    return rc;
+}
+
+/* The body of wf__decode, with the decoder's scratch state in d. */
+static wf_err_t decode_module(decoder_t *d)
+{
+    wf_module_t *module = d->module;
+    wf_error_info_t *err = d->err;
     static const uint8_t magic[4] = {0x00, 0x61, 0x73, 0x6D};
     static const uint8_t version[4] = {0x01, 0x00, 0x00, 0x00};
-    decoder_t d = {.module = module, .allocator = &module->allocator, .err = err};
     const uint8_t *end = module->bytes + module->size;
     wf__reader_t r = {module->bytes, module->bytes, end};
     wf_err_t rc;
@@ -1084,7 +1124,7 @@ wf_err_t wf__decode(wf_module_t *module, wf_error_info_t *err)
            as the reference interpreter does (its messages depend on it). */
         const uint8_t *section_end = r.p + size;
         wf__reader_t content = {r.base, r.p, id == 0 || id == 10 ? section_end : end};
-        rc = decode_section(&d, id, &content);
+        rc = decode_section(d, id, &content);
         if (rc == WF_ERR_MALFORMED && err && strcmp(err->message, "unexpected end") == 0)
             snprintf(err->message, sizeof err->message, "unexpected end of section or function");
         if (rc != WF_OK)
@@ -1095,30 +1135,30 @@ wf_err_t wf__decode(wf_module_t *module, wf_error_info_t *err)
         r.p = section_end;
     }
 
-    if (d.defined_func_count != d.code_count)
+    if (d->defined_func_count != d->code_count)
         return wf__error(err, WF_ERR_MALFORMED, module->size,
                          "function and code section have inconsistent lengths");
-    if (module->has_data_count && !d.has_data_section && module->data_count != 0)
+    if (module->has_data_count && !d->has_data_section && module->data_count != 0)
         return wf__error(err, WF_ERR_MALFORMED, module->size,
                          "data count and data section have inconsistent lengths");
     /* wast2json leaves the data count section out of modules without data
        segments; their memory.init and data.drop name unknown segments,
        which is the validator's message. */
-    if (d.uses_data_index && !module->has_data_count && module->data_segment_count)
+    if (d->uses_data_index && !module->has_data_count && module->data_segment_count)
         return wf__error(err, WF_ERR_MALFORMED, module->size, "data count section required");
 
-    if (d.has_name_section) {
+    if (d->has_name_section) {
         wf_error_info_t ignored;
-        rc = parse_name_section(&d, &ignored);
+        rc = parse_name_section(d, &ignored);
         if (rc == WF_ERR_NOMEM)
-            return out_of_memory(&d);
+            return out_of_memory(d);
         if (rc != WF_OK)
-            free_func_names(&d);
+            free_func_names(d);
         if (module->module_name && !module->debug_name) {
             size_t n = strlen(module->module_name);
-            module->debug_name = wf__strndup(d.allocator, module->module_name, n);
+            module->debug_name = wf__strndup(d->allocator, module->module_name, n);
             if (!module->debug_name)
-                return out_of_memory(&d);
+                return out_of_memory(d);
         }
     }
     return WF_OK;
