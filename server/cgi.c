@@ -140,8 +140,7 @@ bool wf_cgi_parse(const uint8_t *output, size_t len, wf_cgi_response_t *response
             have_type = true;
         } else if (name_is(line, name_len, "Content-Length") ||
                    name_is(line, name_len, "Transfer-Encoding") ||
-                   name_is(line, name_len, "Connection") ||
-                   name_is(line, name_len, "Keep-Alive")) {
+                   name_is(line, name_len, "Connection") || name_is(line, name_len, "Keep-Alive")) {
             /* Framing is the server's business: the program's say is dropped. */
         } else {
             if (name_is(line, name_len, "Location")) {
@@ -270,8 +269,8 @@ char **wf_cgi_env_new(const wf_cgi_request_t *r, const wf_cgi_grants_t *grants, 
     if (host) {
         const char *colon = strrchr(host, ':');
         const char *bracket = strrchr(host, ']');
-        size_t name_len = colon && (!bracket || colon > bracket) ? (size_t)(colon - host)
-                                                                 : strlen(host);
+        size_t name_len =
+            colon && (!bracket || colon > bracket) ? (size_t)(colon - host) : strlen(host);
         if (name_len < sizeof server_name && name_len > 0) {
             memcpy(server_name, host, name_len);
             server_name[name_len] = '\0';
@@ -437,8 +436,7 @@ static int config_fail(char *err, size_t err_size, const char *fmt, const char *
     return -1;
 }
 
-int wf_cgi_config_parse(const void *wasi_json, wf_cgi_config_t **out, char *err,
-                        size_t err_size)
+int wf_cgi_config_parse(const void *wasi_json, wf_cgi_config_t **out, char *err, size_t err_size)
 {
     const cJSON *root = wasi_json;
     *out = NULL;
@@ -470,9 +468,9 @@ int wf_cgi_config_parse(const void *wasi_json, wf_cgi_config_t **out, char *err,
                     const cJSON *w = cJSON_GetObjectItemCaseSensitive(d, "writable");
                     host = cJSON_IsString(h) ? h->valuestring : NULL;
                     if (w && !cJSON_IsBool(w)) {
-                        rc = config_fail(err, err_size,
-                                         "wasi.dirs.%s.writable: expected true or false",
-                                         d->string);
+                        rc =
+                            config_fail(err, err_size,
+                                        "wasi.dirs.%s.writable: expected true or false", d->string);
                         break;
                     }
                     writable = cJSON_IsTrue(w);
@@ -630,9 +628,8 @@ static void stderr_flush(stderr_sink_t *sink, const wf_cgi_request_t *r, wf_log_
     wf_buf_close(&sink->text);
 }
 
-void wf_cgi_run(wf_module_t *module, const wf_cgi_request_t *request,
-                const wf_cgi_grants_t *grants, const wf_cgi_options_t *options,
-                wf_cgi_response_t *response)
+void wf_cgi_run(wf_module_t *module, const wf_cgi_request_t *request, const wf_cgi_grants_t *grants,
+                const wf_cgi_options_t *options, wf_cgi_response_t *response)
 {
     const char *name = request->module_name ? request->module_name : "";
     stderr_sink_t sink;
@@ -659,14 +656,13 @@ void wf_cgi_run(wf_module_t *module, const wf_cgi_request_t *request,
     config.argv = argv;
     config.envc = env_count;
     config.env = (const char *const *)env;
-    config.stdin_ = (wf_wasi_stdio_t){.kind = WF_WASI_STDIO_BUFFER,
-                                      .input = request->body,
-                                      .input_size = request->body_len};
-    config.stdout_ = (wf_wasi_stdio_t){
-        .kind = WF_WASI_STDIO_BUFFER,
-        .output_limit = options->max_output ? options->max_output : WF_CGI_MAX_OUTPUT};
-    config.stderr_ = (wf_wasi_stdio_t){
-        .kind = WF_WASI_STDIO_CALLBACK, .write = stderr_write, .user = &sink};
+    config.stdin_ = (wf_wasi_stdio_t){
+        .kind = WF_WASI_STDIO_BUFFER, .input = request->body, .input_size = request->body_len};
+    config.stdout_ = (wf_wasi_stdio_t){.kind = WF_WASI_STDIO_BUFFER,
+                                       .output_limit = options->max_output ? options->max_output
+                                                                           : WF_CGI_MAX_OUTPUT};
+    config.stderr_ =
+        (wf_wasi_stdio_t){.kind = WF_WASI_STDIO_CALLBACK, .write = stderr_write, .user = &sink};
     config.preopens = grants ? grants->dirs : NULL;
     config.preopen_count = grants ? grants->dir_count : 0;
     config.deadline_ns = options->deadline_ns;
@@ -691,8 +687,7 @@ void wf_cgi_run(wf_module_t *module, const wf_cgi_request_t *request,
     wf_instance_t *instance = NULL;
     rc = wf_instance_new(module, imports, import_count, &options->limits, &instance, &err);
     if (rc != WF_OK) {
-        response_error(response, 500, name,
-                       "cannot instantiate the module",
+        response_error(response, 500, name, "cannot instantiate the module",
                        err.message[0] ? err.message : wf_strerror(rc));
         goto out_imports;
     }
@@ -710,8 +705,7 @@ void wf_cgi_run(wf_module_t *module, const wf_cgi_request_t *request,
     bool overflowed = wf_wasi_output(wasi, 1, &out, &out_len);
     if (overflowed) {
         response_error(response, 500, name, "output limit exceeded", NULL);
-    } else if (rc == WF_ERR_TRAP_INTERRUPTED || rc == WF_ERR_TRAP_FUEL ||
-               (fired && rc != WF_OK)) {
+    } else if (rc == WF_ERR_TRAP_INTERRUPTED || rc == WF_ERR_TRAP_FUEL || (fired && rc != WF_OK)) {
         response_error(response, 504, name,
                        rc == WF_ERR_TRAP_FUEL ? "fuel exhausted" : "deadline exceeded",
                        wf_strerror(rc));
@@ -790,7 +784,8 @@ void wf_cgi_invoke(wf_invoke_cgi_t *cgi)
     char script[512] = "";
     size_t name_len = strlen(module_name);
     for (const char *p = strchr(req->path, '/'); p && name_len; p = strchr(p + 1, '/')) {
-        if (!strncmp(p + 1, module_name, name_len) && (p[1 + name_len] == '/' || !p[1 + name_len])) {
+        if (!strncmp(p + 1, module_name, name_len) &&
+            (p[1 + name_len] == '/' || !p[1 + name_len])) {
             size_t len = (size_t)(p + 1 + name_len - req->path);
             if (len < sizeof script) {
                 memcpy(script, req->path, len);

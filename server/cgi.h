@@ -70,8 +70,7 @@ typedef struct wf_cgi_config wf_cgi_config_t;
 ** On success *out is owned (free with wf_cgi_config_free); on failure
 ** returns -1 with a message naming the key in err.
 */
-int wf_cgi_config_parse(const void *wasi_json, wf_cgi_config_t **out, char *err,
-                        size_t err_size);
+int wf_cgi_config_parse(const void *wasi_json, wf_cgi_config_t **out, char *err, size_t err_size);
 void wf_cgi_config_free(wf_cgi_config_t *config);
 
 /* How to run: limits, deadline, and where stderr goes. */
@@ -93,7 +92,7 @@ typedef struct wf_cgi_response {
     char content_type[128]; /* "" for none */
     wf_buf_t headers;       /* other headers as CRLF-terminated lines */
     wf_buf_t body;
-    char error[256];        /* when status is a failure made by wafer: why */
+    char error[256]; /* when status is a failure made by wafer: why */
 } wf_cgi_response_t;
 
 void wf_cgi_response_init(wf_cgi_response_t *response);
@@ -124,9 +123,8 @@ bool wf_cgi_parse(const uint8_t *output, size_t len, wf_cgi_response_t *response
 ** or 500 (trap, exit status without a response, output over the limit), 504
 ** (deadline or fuel) with a JSON body naming the failure.
 */
-void wf_cgi_run(wf_module_t *module, const wf_cgi_request_t *request,
-                const wf_cgi_grants_t *grants, const wf_cgi_options_t *options,
-                wf_cgi_response_t *response);
+void wf_cgi_run(wf_module_t *module, const wf_cgi_request_t *request, const wf_cgi_grants_t *grants,
+                const wf_cgi_options_t *options, wf_cgi_response_t *response);
 
 /*
 ** wf_cgi_run with the grants of config (NULL: none), relative host paths

@@ -4,7 +4,8 @@
 **   wafer run [--invoke EXPORT] [--dir HOST[::GUEST][:ro]]... [--env K=V]...
 **             [--argv0 NAME] FILE [ARGS...]
 **
-** FILE is a binary module or WAT text. Options come before FILE; everything after FILE goes to the program (as its
+** FILE is a binary module or WAT text. Options come before FILE; everything after FILE goes to the
+*program (as its
 ** arguments, or with --invoke as the export's parameters). Exit status: the
 ** program's own, 0 after a successful --invoke, 1 for a trap or a failure to
 ** load, 2 for a usage error.
@@ -39,16 +40,15 @@ typedef struct run_options {
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: wafer run [--invoke EXPORT] [--dir HOST[::GUEST][:ro]]... [--env K=V]...\n"
-            "                 [--argv0 NAME] FILE [ARGS...]\n"
-            "\n"
-            "Runs FILE's _start as a WASI command with this terminal's stdin, stdout and\n"
-            "stderr and exits with the program's status; with --invoke, calls EXPORT with\n"
-            "ARGS converted to its parameter types and prints each result on a line.\n"
-            "  --dir HOST[::GUEST][:ro]  grant directory HOST (seen as GUEST; read-only)\n"
-            "  --env K=V                 set an environment variable of the program\n"
-            "  --argv0 NAME              the program's argv[0] (default: FILE)\n");
+    fprintf(out, "usage: wafer run [--invoke EXPORT] [--dir HOST[::GUEST][:ro]]... [--env K=V]...\n"
+                 "                 [--argv0 NAME] FILE [ARGS...]\n"
+                 "\n"
+                 "Runs FILE's _start as a WASI command with this terminal's stdin, stdout and\n"
+                 "stderr and exits with the program's status; with --invoke, calls EXPORT with\n"
+                 "ARGS converted to its parameter types and prints each result on a line.\n"
+                 "  --dir HOST[::GUEST][:ro]  grant directory HOST (seen as GUEST; read-only)\n"
+                 "  --env K=V                 set an environment variable of the program\n"
+                 "  --argv0 NAME              the program's argv[0] (default: FILE)\n");
 }
 
 /*
@@ -326,8 +326,7 @@ static void print_failure(wf_err_t rc, const wf_error_info_t *err)
 static int invoke_export(wf_instance_t *instance, const run_options_t *opts)
 {
     wf_extern_t ext;
-    if (wf_instance_export(instance, opts->invoke, &ext) != WF_OK ||
-        ext.kind != WF_EXTERN_FUNC) {
+    if (wf_instance_export(instance, opts->invoke, &ext) != WF_OK || ext.kind != WF_EXTERN_FUNC) {
         fprintf(stderr, "wafer run: %s: no exported function '%s'\n", opts->file, opts->invoke);
         return 1;
     }
@@ -374,16 +373,16 @@ static int invoke_export(wf_instance_t *instance, const run_options_t *opts)
             break;
         }
         if (ok < 0) {
-            fprintf(stderr, "wafer run: argument %" PRIu32 " ('%s') is not a valid %s\n", i + 1,
-                    s, wf_valtype_name((wf_valtype_t)type.params[i]));
+            fprintf(stderr, "wafer run: argument %" PRIu32 " ('%s') is not a valid %s\n", i + 1, s,
+                    wf_valtype_name((wf_valtype_t)type.params[i]));
             status = 2;
             goto done;
         }
     }
     wf_error_info_t err;
     memset(&err, 0, sizeof err);
-    wf_err_t rc = wf_func_call(ext.of.func, args, type.param_count, results, type.result_count,
-                               &err);
+    wf_err_t rc =
+        wf_func_call(ext.of.func, args, type.param_count, results, type.result_count, &err);
     fflush(stdout);
     if (rc == WF_ERR_EXIT) {
         status = err.exit_code;
@@ -495,8 +494,7 @@ int wf_cmd_run(int argc, char **argv)
         if (rc == WF_OK) {
             status = exit_code;
         } else if (rc == WF_ERR_NOT_FOUND) {
-            fprintf(stderr, "wafer run: %s: no _start function (use --invoke EXPORT)\n",
-                    opts.file);
+            fprintf(stderr, "wafer run: %s: no _start function (use --invoke EXPORT)\n", opts.file);
         } else {
             print_failure(rc, &err);
         }

@@ -100,14 +100,19 @@ enum {
 #define WASI_MAX_PATH 4096u
 #define WASI_DEFAULT_OUTPUT_LIMIT (16u << 20)
 
-typedef enum wasi_fd_kind { WASI_FD_FREE = 0, WASI_FD_STDIO, WASI_FD_DIR, WASI_FD_FILE } wasi_fd_kind_t;
+typedef enum wasi_fd_kind {
+    WASI_FD_FREE = 0,
+    WASI_FD_STDIO,
+    WASI_FD_DIR,
+    WASI_FD_FILE
+} wasi_fd_kind_t;
 
 typedef struct wasi_fd {
-    uint8_t kind;     /* wasi_fd_kind_t */
-    uint8_t filetype; /* a WASI file type */
-    uint8_t stream;   /* WASI_FD_STDIO: 0, 1 or 2 */
-    bool read_only;   /* opened beneath a read-only grant */
-    int host_fd;      /* WASI_FD_DIR/FILE: owned; WASI_FD_STDIO with an fd: borrowed */
+    uint8_t kind;       /* wasi_fd_kind_t */
+    uint8_t filetype;   /* a WASI file type */
+    uint8_t stream;     /* WASI_FD_STDIO: 0, 1 or 2 */
+    bool read_only;     /* opened beneath a read-only grant */
+    int host_fd;        /* WASI_FD_DIR/FILE: owned; WASI_FD_STDIO with an fd: borrowed */
     char *preopen_name; /* preopens only: owned, NUL-terminated */
     uint64_t rights_base;
     uint64_t rights_inheriting;
@@ -135,7 +140,7 @@ struct wf_wasi {
     char **env; /* envc strings, owned */
     size_t envc;
     wf_wasi_stdio_t stdio[3];
-    size_t input_pos;       /* stdin BUFFER: bytes already read */
+    size_t input_pos;        /* stdin BUFFER: bytes already read */
     wasi_output_t output[3]; /* [1] and [2] used */
     wasi_fd_t *fds;
     uint32_t fd_count; /* entries in fds (free ones included) */
@@ -188,7 +193,10 @@ static inline void wasi_put_u64(uint8_t *p, uint64_t v)
     for (int i = 0; i < 8; i++)
         p[i] = (uint8_t)(v >> (8 * i));
 }
-static inline uint16_t wasi_get_u16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint16_t wasi_get_u16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
 static inline uint32_t wasi_get_u32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;

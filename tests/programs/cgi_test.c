@@ -45,14 +45,22 @@ static const char *env_get(char **env, const char *name)
 
 static void test_env(void)
 {
-    wf_http_header_t headers[] = {
-        {"Host", "example.com:8081"}, {"User-Agent", "curl/8"}, {"Content-Type", "text/csv"},
-        {"X-Multi", "a"},             {"x-multi", "b"},         {"Content-Length", "5"}};
-    wf_cgi_request_t r = {.method = "POST", .path = "/run/app/a%20b/c", .query = "x=1&y=2",
-                          .script_name = "/run/app", .headers = headers,
+    wf_http_header_t headers[] = {{"Host", "example.com:8081"},
+                                  {"User-Agent", "curl/8"},
+                                  {"Content-Type", "text/csv"},
+                                  {"X-Multi", "a"},
+                                  {"x-multi", "b"},
+                                  {"Content-Length", "5"}};
+    wf_cgi_request_t r = {.method = "POST",
+                          .path = "/run/app/a%20b/c",
+                          .query = "x=1&y=2",
+                          .script_name = "/run/app",
+                          .headers = headers,
                           .header_count = sizeof headers / sizeof headers[0],
-                          .body = (const uint8_t *)"hello", .body_len = 5,
-                          .remote_addr = "127.0.0.1", .request_id = "req-7",
+                          .body = (const uint8_t *)"hello",
+                          .body_len = 5,
+                          .remote_addr = "127.0.0.1",
+                          .request_id = "req-7",
                           .module_name = "app"};
     const char *grant_env[] = {"GREETING=hi", "SERVER_SOFTWARE=custom"};
     wf_cgi_grants_t grants = {.env = grant_env, .env_count = 2};
@@ -103,12 +111,11 @@ static void test_parse(void)
     parse("Content-Type: text/plain\n\nhi\n", 200, "text/plain", "", "hi\n");
     parse("Status: 404 Not Found\r\nContent-Type: text/html\r\n\r\n<p>", 404, "text/html", "",
           "<p>");
-    parse("Location: https://example.com/\n\n", 302, "", "Location: https://example.com/\r\n",
-          "");
+    parse("Location: https://example.com/\n\n", 302, "", "Location: https://example.com/\r\n", "");
     parse("Status: 201\nContent-Type: a/b\nX-One:  1 \nContent-Length: 99\n\nbody", 201, "a/b",
           "X-One: 1\r\n", "body");
     parse("Content-Type: text/plain\n", 502, NULL, NULL, NULL); /* no blank line */
-    parse("X-Only: 1\n\nbody", 502, NULL, NULL, NULL);         /* no type, status, location */
+    parse("X-Only: 1\n\nbody", 502, NULL, NULL, NULL);          /* no type, status, location */
     parse("not a header\n\n", 502, NULL, NULL, NULL);
     parse("Status: abc\n\n", 502, NULL, NULL, NULL);
     parse("Status: 999\n\n", 502, NULL, NULL, NULL);
@@ -120,10 +127,16 @@ static wf_cgi_request_t request(const char *method, const char *path, const char
                                 const uint8_t *body, size_t body_len)
 {
     static wf_http_header_t headers[] = {{"Host", "localhost:8080"}, {"User-Agent", "test"}};
-    wf_cgi_request_t r = {.method = method, .path = path, .query = query,
-                          .script_name = "/run/cgi_hello", .headers = headers,
-                          .header_count = 2, .body = body, .body_len = body_len,
-                          .remote_addr = "127.0.0.1", .request_id = "req-42",
+    wf_cgi_request_t r = {.method = method,
+                          .path = path,
+                          .query = query,
+                          .script_name = "/run/cgi_hello",
+                          .headers = headers,
+                          .header_count = 2,
+                          .body = body,
+                          .body_len = body_len,
+                          .remote_addr = "127.0.0.1",
+                          .request_id = "req-42",
                           .module_name = "cgi_hello"};
     return r;
 }
@@ -236,8 +249,9 @@ static void test_config(wf_module_t *hello, const char *data_dir)
     char err[256] = "";
     wf_cgi_config_t *config = NULL;
     const char *bad[] = {
-        "{\"dirs\": [\"x\"]}", "{\"dirs\": {\"/d\": 3}}", "{\"env\": {\"A\": 1}}",
-        "{\"args\": [1]}", "{\"other\": 1}", "{\"dirs\": {\"/d\": {\"host\": \"x\", \"rw\": true}}}",
+        "{\"dirs\": [\"x\"]}",   "{\"dirs\": {\"/d\": 3}}",
+        "{\"env\": {\"A\": 1}}", "{\"args\": [1]}",
+        "{\"other\": 1}",        "{\"dirs\": {\"/d\": {\"host\": \"x\", \"rw\": true}}}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         cJSON *json = cJSON_Parse(bad[i]);

@@ -33,11 +33,11 @@ typedef enum wf_wasi_stdio_kind {
 
 typedef struct wf_wasi_stdio {
     wf_wasi_stdio_kind_t kind;
-    int fd;                /* WF_WASI_STDIO_FD */
-    const uint8_t *input;  /* stdin BUFFER: borrowed, must outlive the wf_wasi_t */
+    int fd;               /* WF_WASI_STDIO_FD */
+    const uint8_t *input; /* stdin BUFFER: borrowed, must outlive the wf_wasi_t */
     size_t input_size;
-    size_t output_limit;   /* stdout/stderr BUFFER: bytes kept at most; a write
-                              beyond it traps ("output limit exceeded"). 0: 16 MiB */
+    size_t output_limit; /* stdout/stderr BUFFER: bytes kept at most; a write
+                            beyond it traps ("output limit exceeded"). 0: 16 MiB */
     void (*write)(void *user, const uint8_t *data, size_t size); /* CALLBACK */
     void *user;
 } wf_wasi_stdio_t;

@@ -50,7 +50,8 @@ int main(int argc, char **argv)
     else if (!strcmp(f, "collatz_steps"))
         printf("%lld\n", collatz_steps(atoll(argv[2])));
     else if (!strcmp(f, "gcd") && argc > 3)
-        printf("%d\n", (int)gcd((unsigned)strtoul(argv[2], 0, 0), (unsigned)strtoul(argv[3], 0, 0)));
+        printf("%d\n",
+               (int)gcd((unsigned)strtoul(argv[2], 0, 0), (unsigned)strtoul(argv[3], 0, 0)));
     else
         return 2;
     return 0;

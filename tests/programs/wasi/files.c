@@ -67,8 +67,7 @@ int main(int argc, char **argv)
 
     struct stat st;
     if (stat(at(0, dir, "notes.txt"), &st) == 0)
-        printf("size after write: %lld, regular: %d\n", (long long)st.st_size,
-               S_ISREG(st.st_mode));
+        printf("size after write: %lld, regular: %d\n", (long long)st.st_size, S_ISREG(st.st_mode));
 
     f = fopen(at(0, dir, "notes.txt"), "r");
     char line[128];

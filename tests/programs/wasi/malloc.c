@@ -74,8 +74,8 @@ int main(void)
     uint64_t weighted = 0;
     for (size_t i = 0; i < size; i += 1000)
         weighted += array[i] * (uint64_t)(i + 1);
-    printf("array: %zu sorted, min %u, max %u, weighted %llu\n", size, array[0],
-           array[size - 1], (unsigned long long)weighted);
+    printf("array: %zu sorted, min %u, max %u, weighted %llu\n", size, array[0], array[size - 1],
+           (unsigned long long)weighted);
     free(array);
 
     /* A hash table of strings with chaining, then lookups. */

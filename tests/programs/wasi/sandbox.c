@@ -18,18 +18,30 @@
 static const char *errno_name(int e)
 {
     switch (e) {
-    case 0: return "ok";
-    case ENOENT: return "ENOENT";
-    case ENOTCAPABLE: return "ENOTCAPABLE";
-    case EROFS: return "EROFS";
-    case EPERM: return "EPERM";
-    case EACCES: return "EACCES";
-    case ELOOP: return "ELOOP";
-    case ENOTDIR: return "ENOTDIR";
-    case EINVAL: return "EINVAL";
-    case EBADF: return "EBADF";
-    case EXDEV: return "EXDEV";
-    default: return strerror(e);
+    case 0:
+        return "ok";
+    case ENOENT:
+        return "ENOENT";
+    case ENOTCAPABLE:
+        return "ENOTCAPABLE";
+    case EROFS:
+        return "EROFS";
+    case EPERM:
+        return "EPERM";
+    case EACCES:
+        return "EACCES";
+    case ELOOP:
+        return "ELOOP";
+    case ENOTDIR:
+        return "ENOTDIR";
+    case EINVAL:
+        return "EINVAL";
+    case EBADF:
+        return "EBADF";
+    case EXDEV:
+        return "EXDEV";
+    default:
+        return strerror(e);
     }
 }
 
@@ -46,8 +58,8 @@ static void try_open(const char *label, const char *path, int flags)
 static void try_raw(const char *label, __wasi_fd_t dir, const char *path, int follow)
 {
     __wasi_fd_t fd;
-    __wasi_errno_t e = __wasi_path_open(dir, follow ? __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW : 0,
-                                        path, 0, __WASI_RIGHTS_FD_READ, 0, 0, &fd);
+    __wasi_errno_t e = __wasi_path_open(dir, follow ? __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW : 0, path,
+                                        0, __WASI_RIGHTS_FD_READ, 0, 0, &fd);
     printf("%-34s %s\n", label, e == 0 ? "ok" : errno_name(e));
     if (e == 0)
         (void)__wasi_fd_close(fd);
@@ -74,7 +86,8 @@ int main(void)
 
     struct stat st;
     errno = 0;
-    printf("%-34s %s\n", "stat escape", stat("/sandbox/../outside/secret.txt", &st) ? errno_name(errno) : "ok");
+    printf("%-34s %s\n", "stat escape",
+           stat("/sandbox/../outside/secret.txt", &st) ? errno_name(errno) : "ok");
     errno = 0;
     printf("%-34s %s\n", "mkdir escape",
            mkdir("/sandbox/link_out/newdir", 0755) ? errno_name(errno) : "ok");
@@ -84,7 +97,7 @@ int main(void)
     errno = 0;
     printf("%-34s %s\n", "rename out",
            rename("/sandbox/inside.txt", "/sandbox/../outside/stolen.txt") ? errno_name(errno)
-                                                                              : "ok");
+                                                                           : "ok");
     errno = 0;
     printf("%-34s %s\n", "symlink absolute target",
            symlink("/etc/passwd", "/sandbox/newlink") ? errno_name(errno) : "ok");

@@ -40,8 +40,8 @@ int main(void)
         words++;
         letters += strlen(word);
     }
-    printf("read %d integers (sum %lld), %d floats (sum %.6f), %zu words (%zu letters)\n", n,
-           isum, n, fsum, words, letters);
+    printf("read %d integers (sum %lld), %d floats (sum %.6f), %zu words (%zu letters)\n", n, isum,
+           n, fsum, words, letters);
     fprintf(stderr, "this line goes to stderr\n");
     return 0;
 }

@@ -20,14 +20,22 @@
 
 static const char *wat =
     "(module\n"
-    "  (import \"wasi_snapshot_preview1\" \"fd_write\" (func $fd_write (param i32 i32 i32 i32) (result i32)))\n"
-    "  (import \"wasi_snapshot_preview1\" \"fd_read\" (func $fd_read (param i32 i32 i32 i32) (result i32)))\n"
-    "  (import \"wasi_snapshot_preview1\" \"sock_accept\" (func $sock_accept (param i32 i32 i32) (result i32)))\n"
-    "  (import \"wasi_snapshot_preview1\" \"poll_oneoff\" (func $poll (param i32 i32 i32 i32) (result i32)))\n"
-    "  (import \"wasi_snapshot_preview1\" \"args_sizes_get\" (func $args_sizes (param i32 i32) (result i32)))\n"
-    "  (import \"wasi_snapshot_preview1\" \"environ_get\" (func $environ_get (param i32 i32) (result i32)))\n"
-    "  (import \"wasi_snapshot_preview1\" \"path_open\" (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))\n"
-    "  (import \"wasi_snapshot_preview1\" \"path_create_directory\" (func $mkdir (param i32 i32 i32) (result i32)))\n"
+    "  (import \"wasi_snapshot_preview1\" \"fd_write\" (func $fd_write (param i32 i32 i32 i32) "
+    "(result i32)))\n"
+    "  (import \"wasi_snapshot_preview1\" \"fd_read\" (func $fd_read (param i32 i32 i32 i32) "
+    "(result i32)))\n"
+    "  (import \"wasi_snapshot_preview1\" \"sock_accept\" (func $sock_accept (param i32 i32 i32) "
+    "(result i32)))\n"
+    "  (import \"wasi_snapshot_preview1\" \"poll_oneoff\" (func $poll (param i32 i32 i32 i32) "
+    "(result i32)))\n"
+    "  (import \"wasi_snapshot_preview1\" \"args_sizes_get\" (func $args_sizes (param i32 i32) "
+    "(result i32)))\n"
+    "  (import \"wasi_snapshot_preview1\" \"environ_get\" (func $environ_get (param i32 i32) "
+    "(result i32)))\n"
+    "  (import \"wasi_snapshot_preview1\" \"path_open\" (func $path_open (param i32 i32 i32 i32 "
+    "i32 i64 i64 i32 i32) (result i32)))\n"
+    "  (import \"wasi_snapshot_preview1\" \"path_create_directory\" (func $mkdir (param i32 i32 "
+    "i32) (result i32)))\n"
     "  (import \"wasi_snapshot_preview1\" \"fd_close\" (func $close (param i32) (result i32)))\n"
     "  (import \"wasi_snapshot_preview1\" \"proc_exit\" (func $exit (param i32)))\n"
     "  (memory (export \"memory\") 1)\n"
@@ -35,15 +43,19 @@ static const char *wat =
     "    (call $fd_write (local.get 0) (local.get 1) (local.get 2) (local.get 3)))\n"
     "  (func (export \"read\") (param i32 i32 i32 i32) (result i32)\n"
     "    (call $fd_read (local.get 0) (local.get 1) (local.get 2) (local.get 3)))\n"
-    "  (func (export \"accept\") (result i32) (call $sock_accept (i32.const 3) (i32.const 0) (i32.const 0)))\n"
+    "  (func (export \"accept\") (result i32) (call $sock_accept (i32.const 3) (i32.const 0) "
+    "(i32.const 0)))\n"
     "  (func (export \"poll\") (param i32 i32 i32 i32) (result i32)\n"
     "    (call $poll (local.get 0) (local.get 1) (local.get 2) (local.get 3)))\n"
-    "  (func (export \"args_sizes\") (param i32 i32) (result i32) (call $args_sizes (local.get 0) (local.get 1)))\n"
-    "  (func (export \"environ_get\") (param i32 i32) (result i32) (call $environ_get (local.get 0) (local.get 1)))\n"
+    "  (func (export \"args_sizes\") (param i32 i32) (result i32) (call $args_sizes (local.get 0) "
+    "(local.get 1)))\n"
+    "  (func (export \"environ_get\") (param i32 i32) (result i32) (call $environ_get (local.get "
+    "0) (local.get 1)))\n"
     "  (func (export \"open\") (param i32 i32 i32 i32 i64 i32) (result i32)\n"
     "    (call $path_open (local.get 0) (i32.const 1) (local.get 1) (local.get 2) (local.get 3)\n"
     "      (local.get 4) (i64.const -1) (i32.const 0) (local.get 5)))\n"
-    "  (func (export \"mkdir\") (param i32 i32 i32) (result i32) (call $mkdir (local.get 0) (local.get 1) (local.get 2)))\n"
+    "  (func (export \"mkdir\") (param i32 i32 i32) (result i32) (call $mkdir (local.get 0) "
+    "(local.get 1) (local.get 2)))\n"
     "  (func (export \"close\") (param i32) (result i32) (call $close (local.get 0)))\n"
     "  (func (export \"exit\") (param i32) (call $exit (local.get 0))))\n";
 
@@ -114,14 +126,17 @@ static int32_t call(fixture_t *f, const char *name, int n, const int64_t *args, 
     return rc == WF_OK ? result.of.i32 : -1000;
 }
 
-static void put32(uint8_t *p, uint32_t v) { wasi_put_u32(p, v); }
+static void put32(uint8_t *p, uint32_t v)
+{
+    wasi_put_u32(p, v);
+}
 
 static void test_streams(void)
 {
     const uint8_t input[] = "stdin bytes";
     wf_wasi_config_t config = {0};
-    config.stdin_ = (wf_wasi_stdio_t){.kind = WF_WASI_STDIO_BUFFER, .input = input,
-                                      .input_size = sizeof input - 1};
+    config.stdin_ = (wf_wasi_stdio_t){
+        .kind = WF_WASI_STDIO_BUFFER, .input = input, .input_size = sizeof input - 1};
     config.stdout_ = (wf_wasi_stdio_t){.kind = WF_WASI_STDIO_BUFFER, .output_limit = 10};
     fixture_t f;
     if (setup(&f, &config) < 0) {
@@ -256,8 +271,7 @@ static void test_paths(const char *root, bool read_only)
     int64_t mk[] = {3, 600, 4};
     CHECK_INT(call(&f, "mkdir", 3, mk, NULL, NULL), read_only ? WASI_EROFS : 0);
     memcpy(f.mem + 600, "../x", 4);
-    CHECK_INT(call(&f, "mkdir", 3, mk, NULL, NULL),
-              read_only ? WASI_EROFS : WASI_ENOTCAPABLE);
+    CHECK_INT(call(&f, "mkdir", 3, mk, NULL, NULL), read_only ? WASI_EROFS : WASI_ENOTCAPABLE);
     teardown(&f);
 }
 
