@@ -42,10 +42,11 @@ test: deps
 	cmake --build $(TEST_DIR) -j $(JOBS)
 	cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
+# BENCH_ARGS=--quick: a one-run smoke test of the harness (see bench/run.sh).
 bench: deps
 	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build $(RELEASE_DIR) -j $(JOBS)
-	./bench/run.sh $(RELEASE_DIR)
+	cmake --build $(RELEASE_DIR) -j $(JOBS) --target wafer wf_engine_goto
+	./bench/run.sh $(BENCH_ARGS) $(RELEASE_DIR)
 
 format:
 	find engine server config tests bench -name '*.[ch]' | xargs clang-format -i
