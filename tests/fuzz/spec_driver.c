@@ -65,8 +65,8 @@ typedef struct corpus {
 
 typedef struct tally {
     unsigned modules_ok, modules_failed;
-    unsigned malformed_ok, malformed_wrong, malformed_text;
-    unsigned invalid_ok, invalid_wrong, invalid_text;
+    unsigned malformed_ok, malformed_wrong, malformed_text, malformed_equal;
+    unsigned invalid_ok, invalid_wrong, invalid_text, invalid_equal;
     unsigned unsupported;
     unsigned printed;
 } tally_t;
@@ -382,6 +382,8 @@ static void check_one(void *user, const char *wast, const char *type, int line, 
             return;
         }
         (*(malformed ? &t->malformed_ok : &t->invalid_ok))++;
+        if (strcmp(err.message, expected) == 0)
+            (*(malformed ? &t->malformed_equal : &t->invalid_equal))++;
         if (has_prefix(err.message, expected)) {
             (*(malformed ? &t->malformed_text : &t->invalid_text))++;
         } else {
@@ -410,10 +412,12 @@ static int run_check(const char *spec, const char *work)
         return 1;
     }
     printf("valid modules: %u accepted, %u rejected\n", t.modules_ok, t.modules_failed);
-    printf("assert_malformed: %u rejected as malformed (%u exact messages), %u wrong\n",
-           t.malformed_ok, t.malformed_text, t.malformed_wrong);
-    printf("assert_invalid: %u rejected as invalid (%u exact messages), %u wrong\n", t.invalid_ok,
-           t.invalid_text, t.invalid_wrong);
+    printf("assert_malformed: %u rejected as malformed (messages: %u start with the expected "
+           "text, %u equal it), %u wrong\n",
+           t.malformed_ok, t.malformed_text, t.malformed_equal, t.malformed_wrong);
+    printf("assert_invalid: %u rejected as invalid (messages: %u start with the expected text, "
+           "%u equal it), %u wrong\n",
+           t.invalid_ok, t.invalid_text, t.invalid_equal, t.invalid_wrong);
     printf("unsupported (SIMD): %u\n", t.unsupported);
     return t.modules_failed || t.malformed_wrong || t.invalid_wrong ? 1 : 0;
 }
