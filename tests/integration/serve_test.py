@@ -636,8 +636,10 @@ def section_overload(d, modules):
         with concurrent.futures.ThreadPoolExecutor(3) as ex:
             futs = []
             for _ in range(3):
-                futs.append(ex.submit(call, d2.port, "/fn/loop/forever", "[]"))
-                time.sleep(0.05)
+                # plain: the config's 1000 ms deadline, so the first call is
+                # still running when the third arrives
+                futs.append(ex.submit(call, d2.port, "/fn/plain/forever", "[]"))
+                time.sleep(0.15)
             res = [f.result() for f in futs]
         got = sorted(r[0] for r in res)
         check(got == [503, 504, 504], "full queue -> 503 (%s)" % got)
