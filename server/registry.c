@@ -603,6 +603,12 @@ fail_dir:
 
 int wf_registry_start(wf_registry_t *reg, uv_loop_t *loop)
 {
+    DIR *probe = opendir(reg->dir);
+    if (probe)
+        closedir(probe);
+    else
+        wf_log_event(reg->log, WF_LOG_WARN, "modules directory not readable; rescanning", "dir",
+                     reg->dir, "error", strerror(errno), NULL);
     scan(reg, true);
     if (uv_fs_event_init(loop, &reg->watch) == 0) {
         reg->watch.data = reg;
