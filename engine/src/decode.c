@@ -96,6 +96,7 @@ static wf_err_t grow(decoder_t *d, void **array, uint32_t old_count, uint32_t ne
 /* Small pieces of the grammar                                             */
 /* ====================================================================== */
 
+/* A vector's length: at most limit (else WF_ERR_LIMIT) and what the input can hold. */
 static wf_err_t read_count(decoder_t *d, wf__reader_t *r, uint32_t limit, const char *what,
                            uint32_t *out)
 {
@@ -105,6 +106,10 @@ static wf_err_t read_count(decoder_t *d, wf__reader_t *r, uint32_t limit, const 
         return rc;
     if (*out > limit)
         return wf__error(d->err, WF_ERR_LIMIT, at, "too many %s", what);
+    /* Every item takes a byte at least: refuse a count the input cannot
+       hold before allocating for it. */
+    if (*out > (size_t)(r->end - r->p))
+        return wf__error(d->err, WF_ERR_MALFORMED, wf__reader_offset(r), "unexpected end");
     return WF_OK;
 }
 
@@ -215,7 +220,6 @@ static wf_err_t read_const_expr(decoder_t *d, wf__reader_t *r, wf__const_expr_t 
         }
         if (count++ > 0)
             continue;
-        out->index = instr.imm.index;
         switch (instr.op) {
         case WF_OP_I32_CONST:
             out->kind = WF__CONST_VALUE, out->type = WF_I32;
@@ -238,9 +242,11 @@ static wf_err_t read_const_expr(decoder_t *d, wf__reader_t *r, wf__const_expr_t 
             break;
         case WF_OP_REF_FUNC:
             out->kind = WF__CONST_REF_FUNC, out->type = WF_FUNCREF;
+            out->index = instr.imm.index;
             break;
         default: /* global.get: the validator fills in the type */
             out->kind = WF__CONST_GLOBAL_GET, out->type = 0;
+            out->index = instr.imm.index;
             break;
         }
     }
@@ -255,6 +261,7 @@ static wf_err_t read_const_expr(decoder_t *d, wf__reader_t *r, wf__const_expr_t 
 /* Sections                                                                */
 /* ====================================================================== */
 
+/* The type section: function types (form 0x60, params, results). */
 static wf_err_t decode_types(decoder_t *d, wf__reader_t *r)
 {
     wf_module_t *m = d->module;
