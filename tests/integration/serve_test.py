@@ -122,7 +122,10 @@ WAT = {
         (f64.store offset=24 (local.get $p) (f64.promote_f32 (local.get 3)))
         (local.get $p))
       (func (export "bytes") (param i32 i32) (result i32 i32)
-        (local.get 0) (local.get 1)))""",
+        (local.get 0) (local.get 1))
+      ;; post-return is called after the results are read: this one traps
+      (func (export "posted") (param i32 i32) (result i32) (local.get 1))
+      (func (export "cabi_post_posted") (param i32) unreachable))""",
 }
 
 MANIFESTS = {
@@ -139,6 +142,7 @@ MANIFESTS = {
         "mix": {"params": ["s32", "u64", "bool", "f32", "string"],
                 "results": ["string", "s64", "bool", "f64"]},
         "bytes": {"params": ["bytes"], "results": ["bytes"]},
+        "posted": {"params": ["string"], "results": ["u32"]},
     }},
 }
 
@@ -418,6 +422,7 @@ def section_errors(d):
         ("/fn/adapt/oob", "x", 500, "out-of-bounds result pointer"),
         ("/fn/adapt/badret", "", 500, "out-of-bounds return pointer"),
         ("/fn/adapt/badutf8", "x", 500, "invalid UTF-8 result"),
+        ("/fn/adapt/posted", "x", 500, "cabi_post_ called (and trapping)"),
         ("/fn/fuel/forever", "[]", 504, "fuel exhausted"),
         ("/fn/loop/forever", "[]", 504, "deadline"),
     ]
