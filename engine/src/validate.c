@@ -891,7 +891,9 @@ wf_err_t wf__validate(wf_module_t *module, wf_error_info_t *err)
 {
     validator_t v = {.module = module, .allocator = &module->allocator, .err = err};
     v.data_limit = module->has_data_count ? module->data_count : module->data_segment_count;
-    if (module->func_count) {
+    if (module->func_declared) { /* validated before: start afresh */
+        memset(module->func_declared, 0, module->func_count * sizeof(bool));
+    } else if (module->func_count) {
         module->func_declared = wf__calloc(v.allocator, module->func_count, sizeof(bool));
         if (!module->func_declared)
             return wf__error(err, WF_ERR_NOMEM, 0, "out of memory");
