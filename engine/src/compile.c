@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "atomic.h"
 #include "compile.h"
 #include "reader.h"
 #include "runtime.h"
@@ -451,6 +452,13 @@ static bool is_fusable_compare(uint16_t iop, wf__iop_t *branch, wf__iop_t *inver
         FUSE(EQ, NE) FUSE(NE, EQ) FUSE(LT_S, GE_S) FUSE(LT_U, GE_U) FUSE(GT_S, LE_S)
             FUSE(GT_U, LE_U) FUSE(LE_S, GT_S) FUSE(LE_U, GT_U) FUSE(GE_S, LT_S) FUSE(GE_U, LT_U)
 #undef FUSE
+    /* floats: no inverse (the negation of a comparison with NaN is not one) */
+#define FUSEF(t, n)                                                 \
+    {WF_IOP_##t##_##n, WF_IOP_BR_##t##_##n, WF_IOP_COUNT_},         \
+    {WF_IOP_##t##_##n##_I, WF_IOP_BR_##t##_##n##_I, WF_IOP_COUNT_},
+        FUSEF(F32, EQ) FUSEF(F32, NE) FUSEF(F32, LT) FUSEF(F32, GT) FUSEF(F32, LE) FUSEF(F32, GE)
+        FUSEF(F64, EQ) FUSEF(F64, NE) FUSEF(F64, LT) FUSEF(F64, GT) FUSEF(F64, LE) FUSEF(F64, GE)
+#undef FUSEF
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         if (table[i].cmp == iop) {
@@ -479,7 +487,8 @@ static size_t try_fuse(compiler_t *c, bool negate)
         /* [eqz d a] → [br_unless a off] (or br_if when negated) */
         set_handler(c, at, negate ? WF_IOP_BR_IF : WF_IOP_BR_UNLESS);
         c->cells[at + 1] = c->cells[at + 2];
-    } else if (is_fusable_compare(c->last_iop, &br, &inv)) {
+    } else if (is_fusable_compare(c->last_iop, &br, &inv) &&
+               (!negate || inv != WF_IOP_COUNT_)) {
         /* [cmp d a b] → [br_cmp a b off] */
         set_handler(c, at, negate ? inv : br);
         c->cells[at + 1] = c->cells[at + 2];
@@ -831,6 +840,17 @@ static void compile_load(compiler_t *c, wf__iop_t iop, const wf__instr_t *in, ui
 
 static void compile_store(compiler_t *c, wf__iop_t iop, const wf__instr_t *in)
 {
+    const vval_t *top = &c->vs[c->nvs - 1];
+    if (top->kind == V_CONST) {
+        uint64_t imm = top->imm;
+        uint32_t a = use_slot(c, c->nvs - 2);
+        c->nvs -= 2;
+        emit_op(c, (wf__iop_t)(iop + 1)); /* NAME_I follows NAME */
+        emit_u(c, a);
+        emit_u(c, imm);
+        emit_u(c, in->imm.memarg.offset);
+        return;
+    }
     uint32_t v = use_slot(c, c->nvs - 1);
     uint32_t a = use_slot(c, c->nvs - 2);
     c->nvs -= 2;
@@ -865,6 +885,22 @@ static void emit_with(compiler_t *c, wf__iop_t iop, bool dest, uint32_t npop, ui
         push_stack(c, result);
         set_last(c, at, iop);
     }
+}
+
+/* Any 0xFE instruction: one ATOMIC (operand layout in atomic.h). */
+static void compile_atomic(compiler_t *c, const wf__instr_t *in)
+{
+    uint32_t s[3] = {0, 0, 0};
+    pop_slots(c, wf__atomic_pops(in->op), s);
+    uint8_t result = wf__atomic_result(in->op);
+    emit_op(c, WF_IOP_ATOMIC);
+    emit_u(c, home(c, c->nvs));
+    emit_u(c, in->op);
+    for (int i = 0; i < 3; i++)
+        emit_u(c, s[i]);
+    emit_u(c, in->op == WF_OP_ATOMIC_FENCE ? 0 : in->imm.memarg.offset);
+    if (result)
+        push_stack(c, result);
 }
 
 static wf_err_t compile_end(compiler_t *c)
@@ -1027,9 +1063,12 @@ static wf_err_t compile_instr(compiler_t *c, const wf__instr_t *in, wf_error_inf
             return WF_OK;
         }
     }
-    if (op < WF_OP_COUNT_ && wf__op_info[op].prefix == 0xFE)
-        return wf__error(err, WF_ERR_UNSUPPORTED, in->offset,
-                         "atomic instructions are not supported yet");
+    if (op < WF_OP_COUNT_ && wf__op_info[op].prefix == 0xFE) {
+        if (c->nvs < wf__atomic_pops(op))
+            return wf__error(err, WF_ERR_INVALID, in->offset, "type mismatch");
+        compile_atomic(c, in);
+        return WF_OK;
+    }
 
     /* Operand counts: the validator checked them; stay safe regardless. */
     const wf__op_info_t *info = op < WF_OP_COUNT_ ? &wf__op_info[op] : NULL;
@@ -1447,7 +1486,7 @@ static const struct {
 #define INFO_BIN(name, cells) {#name, cells}, {#name "_I", cells}, {#name "_M", 5},
 #define INFO_BINT(name, cells) {#name, cells},
 #define INFO_LOAD(name, cells) {#name, cells},
-#define INFO_STORE(name, cells) {#name, cells},
+#define INFO_STORE(name, cells) {#name, cells}, {#name "_I", cells},
 #define INFO(name, cat, cells, ...) INFO_##cat(name, cells)
     WF__IOPS(INFO)
 #undef INFO

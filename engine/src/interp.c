@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "atomic.h"
 #include "compile.h"
 #include "numeric.h"
 #include "runtime.h"
@@ -269,6 +270,14 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
         MEM_CHECK(ea, sizeof v);                         \
         memcpy(mem_base + ea, &v, sizeof v);             \
         NEXT(4);                                         \
+    }                                                    \
+    CASE(name##_I)                                       \
+    {                                                    \
+        uint64_t ea = (uint64_t)(uint32_t)S(1) + pc[3].u; \
+        MT v = (MT)pc[2].u;                              \
+        MEM_CHECK(ea, sizeof v);                         \
+        memcpy(mem_base + ea, &v, sizeof v);             \
+        NEXT(4);                                         \
     }
 #define H(name, cat, ...) H_##cat(name, __VA_ARGS__)
 
@@ -290,6 +299,24 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
         NEXT(4);                              \
     }
 
+#define FUSEDF(T, name, EXPR)                 \
+    CASE(BR_##T##_##name)                     \
+    {                                         \
+        CT_##T a = RD_##T(S(1));              \
+        CT_##T b = RD_##T(S(2));              \
+        if (EXPR)                             \
+            BRANCH(pc[3].i);                  \
+        NEXT(4);                              \
+    }                                         \
+    CASE(BR_##T##_##name##_I)                 \
+    {                                         \
+        CT_##T a = RD_##T(S(1));              \
+        CT_##T b = RD_##T(pc[2].u);           \
+        if (EXPR)                             \
+            BRANCH(pc[3].i);                  \
+        NEXT(4);                              \
+    }
+
 #if WF_JUMPTABLE
 #define LBL_SPECIAL(name) &&L_##name,
 #define LBL_UN(name) &&L_##name,
@@ -297,7 +324,7 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
 #define LBL_BIN(name) &&L_##name, &&L_##name##_I, &&L_##name##_M,
 #define LBL_BINT(name) &&L_##name,
 #define LBL_LOAD(name) &&L_##name,
-#define LBL_STORE(name) &&L_##name,
+#define LBL_STORE(name) &&L_##name, &&L_##name##_I,
 #define LBL(name, cat, cells, ...) LBL_##cat(name)
 #endif
 
@@ -391,6 +418,18 @@ dispatch:
     FUSED(LE_U, a <= b)
     FUSED(GE_S, (int32_t)a >= (int32_t)b)
     FUSED(GE_U, a >= b)
+    FUSEDF(F32, EQ, a == b)
+    FUSEDF(F32, NE, a != b)
+    FUSEDF(F32, LT, a < b)
+    FUSEDF(F32, GT, a > b)
+    FUSEDF(F32, LE, a <= b)
+    FUSEDF(F32, GE, a >= b)
+    FUSEDF(F64, EQ, a == b)
+    FUSEDF(F64, NE, a != b)
+    FUSEDF(F64, LT, a < b)
+    FUSEDF(F64, GT, a > b)
+    FUSEDF(F64, LE, a <= b)
+    FUSEDF(F64, GE, a >= b)
     CASE(RETURN1)
     {
         fp[0] = S(1);
@@ -613,6 +652,14 @@ dispatch:
     {
         inst->data_sizes[pc[1].u] = 0;
         NEXT(2);
+    }
+    CASE(ATOMIC)
+    {
+        /* Threads proposal: every 0xFE instruction (atomic.h). */
+        trap_code = wf__atomic_step(inst, fp, pc);
+        if (UNLIKELY(trap_code))
+            goto trap;
+        NEXT(1 + WF__ATOMIC_CELLS);
     }
 
 #if !WF_JUMPTABLE

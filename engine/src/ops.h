@@ -22,6 +22,7 @@
 **   BINT  TA, TB, TR, FN trapping FN(a, b, &r)       operands: d, a, b
 **   LOAD  MEMTYPE, CONV  fp[d] = CONV(load)          operands: d, addr, add, offset
 **   STORE MEMTYPE        store (MEMTYPE)fp[v]        operands: addr, v, offset
+**         and NAME_I storing an immediate: addr, value, offset
 ** A load's effective address is (u32)(fp[addr] + add) + offset: add is an
 ** i32.add/sub of a constant folded in from the instruction before.
 ** The type tags are I32, I64, F32, F64 (slot encodings in runtime.h).
@@ -69,6 +70,32 @@
     X(BR_I32_LE_U_I, SPECIAL, 3) \
     X(BR_I32_GE_S_I, SPECIAL, 3) \
     X(BR_I32_GE_U_I, SPECIAL, 3) \
+    /* float compare-and-branch (only where the branch is taken when the
+       comparison holds: negating one is not the opposite comparison) */ \
+    X(BR_F32_EQ,     SPECIAL, 3) \
+    X(BR_F32_NE,     SPECIAL, 3) \
+    X(BR_F32_LT,     SPECIAL, 3) \
+    X(BR_F32_GT,     SPECIAL, 3) \
+    X(BR_F32_LE,     SPECIAL, 3) \
+    X(BR_F32_GE,     SPECIAL, 3) \
+    X(BR_F32_EQ_I,   SPECIAL, 3) \
+    X(BR_F32_NE_I,   SPECIAL, 3) \
+    X(BR_F32_LT_I,   SPECIAL, 3) \
+    X(BR_F32_GT_I,   SPECIAL, 3) \
+    X(BR_F32_LE_I,   SPECIAL, 3) \
+    X(BR_F32_GE_I,   SPECIAL, 3) \
+    X(BR_F64_EQ,     SPECIAL, 3) \
+    X(BR_F64_NE,     SPECIAL, 3) \
+    X(BR_F64_LT,     SPECIAL, 3) \
+    X(BR_F64_GT,     SPECIAL, 3) \
+    X(BR_F64_LE,     SPECIAL, 3) \
+    X(BR_F64_GE,     SPECIAL, 3) \
+    X(BR_F64_EQ_I,   SPECIAL, 3) \
+    X(BR_F64_NE_I,   SPECIAL, 3) \
+    X(BR_F64_LT_I,   SPECIAL, 3) \
+    X(BR_F64_GT_I,   SPECIAL, 3) \
+    X(BR_F64_LE_I,   SPECIAL, 3) \
+    X(BR_F64_GE_I,   SPECIAL, 3) \
     /* data movement */ \
     X(COPY,          SPECIAL, 2)  /* d, s */ \
     X(COPY2,         SPECIAL, 4)  /* d1, s1, d2, s2: two copies in order */ \
@@ -94,6 +121,7 @@
     X(MEMORY_COPY,   SPECIAL, 3)  /* dst, src, n */ \
     X(MEMORY_INIT,   SPECIAL, 4)  /* dst, src, n, data */ \
     X(DATA_DROP,     SPECIAL, 1)  /* data */ \
+    X(ATOMIC,        SPECIAL, 6)  /* d, wasm op, s0, s1, s2, offset: every 0xFE op (atomic.h) */ \
     X(I32_LOAD,      LOAD, 4, uint32_t, (uint64_t)) \
     X(I64_LOAD,      LOAD, 4, uint64_t, (uint64_t)) \
     X(I32_LOAD8_S,   LOAD, 4, int8_t,   (uint64_t)(uint32_t)(int32_t)) \
@@ -255,7 +283,7 @@
 #define WF__IOP_ENUM_BIN(name) WF_IOP_##name, WF_IOP_##name##_I, WF_IOP_##name##_M,
 #define WF__IOP_ENUM_BINT(name) WF_IOP_##name,
 #define WF__IOP_ENUM_LOAD(name) WF_IOP_##name,
-#define WF__IOP_ENUM_STORE(name) WF_IOP_##name,
+#define WF__IOP_ENUM_STORE(name) WF_IOP_##name, WF_IOP_##name##_I,
 #define WF__IOP_ENUM(name, cat, cells, ...) WF__IOP_ENUM_##cat(name)
 
 typedef enum wf__iop {
