@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,8 @@ typedef struct wast_state {
     size_t registration_count, registration_cap;
     int line; /* of the command running, for messages */
     const char *command;
+    struct wast_thread **threads; /* thread commands not yet waited for (threads proposal) */
+    size_t thread_count, thread_cap;
 } wast_state_t;
 
 /* The result of running an action. */
@@ -860,6 +863,11 @@ static void command_register(wast_state_t *state, const cJSON *command)
     pass(state);
 }
 
+/* Threads proposal commands (section "Threads" below). */
+static void command_thread(wast_state_t *state, const cJSON *command);
+static void command_wait(wast_state_t *state, const cJSON *command);
+static void state_close(wast_state_t *state);
+
 /* action, assert_return, assert_trap, assert_exhaustion. */
 static void command_action(wast_state_t *state, const cJSON *command, const char *type)
 {
@@ -1041,8 +1049,159 @@ static void run_command(wast_state_t *state, const cJSON *command)
     else if (!strcmp(type, "assert_malformed") || !strcmp(type, "assert_invalid") ||
              !strcmp(type, "assert_unlinkable") || !strcmp(type, "assert_uninstantiable"))
         command_assert_module(state, command, type);
+    else if (!strcmp(type, "thread"))
+        command_thread(state, command);
+    else if (!strcmp(type, "wait"))
+        command_wait(state, command);
     else
         skip(state, "unknown command");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Threads (the threads proposal's thread and wait commands)                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+** A thread command: its commands run on a pthread of their own against a
+** fresh state (own instances, registrations and spectest), which starts with
+** the modules named in "shared" borrowed from the parent. wait joins it and
+** adds its tallies to the parent's.
+*/
+typedef struct wast_thread {
+    char *name; /* "$T"; owned */
+    pthread_t thread;
+    const cJSON *commands; /* borrowed from the document */
+    size_t borrowed;       /* the first entries of state: the parent's, not freed */
+    wf_wast_counts_t counts;
+    wast_state_t state;
+} wast_thread_t;
+
+static void *thread_main(void *arg)
+{
+    wast_thread_t *t = arg;
+    const cJSON *command;
+    cJSON_ArrayForEach(command, t->commands)
+    {
+        run_command(&t->state, command);
+    }
+    return NULL;
+}
+
+/* Joins t, adds its tallies to state's and frees it with its state. */
+static void thread_join(wast_state_t *state, wast_thread_t *t)
+{
+    pthread_join(t->thread, NULL);
+    for (size_t i = 0; i < t->borrowed; i++)
+        t->state.entries[i].instance = NULL;
+    state_close(&t->state);
+    state->counts->passed += t->counts.passed;
+    state->counts->failed += t->counts.failed;
+    state->counts->skipped += t->counts.skipped;
+    free(t->name);
+    free(t);
+}
+
+static void command_thread(wast_state_t *state, const cJSON *command)
+{
+    const char *name = json_string(command, "name");
+    const cJSON *shared = cJSON_GetObjectItemCaseSensitive(command, "shared");
+    const cJSON *commands = cJSON_GetObjectItemCaseSensitive(command, "commands");
+    if (!name || !cJSON_IsArray(commands)) {
+        fail(state, "malformed command: a thread needs a name and commands");
+        return;
+    }
+    if (state->thread_count == state->thread_cap) {
+        size_t cap = state->thread_cap ? state->thread_cap * 2 : 4;
+        wast_thread_t **grown = realloc(state->threads, cap * sizeof *grown);
+        if (!grown) {
+            fail(state, "out of memory");
+            return;
+        }
+        state->threads = grown;
+        state->thread_cap = cap;
+    }
+    wast_thread_t *t = calloc(1, sizeof *t);
+    if (!t || !(t->name = string_copy(name)))
+        goto fail_alloc;
+    t->commands = commands;
+    t->state.script = state->script;
+    t->state.options = state->options;
+    t->state.out = state->out;
+    t->state.counts = &t->counts;
+    t->state.load = state->load;
+    t->state.load_user = state->load_user;
+    if (wf_spectest_new(state->options->verbose ? state->out : NULL, &t->state.spectest) != WF_OK)
+        goto fail_spectest;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, shared)
+    {
+        const char *module = cJSON_IsString(item) ? item->valuestring : NULL;
+        wast_entry_t *entry = module ? find_entry(state, module) : NULL;
+        if (!entry) {
+            fail(state, "thread %s shares module %s, which is not defined", name,
+                 module ? module : "?");
+            goto fail_shared;
+        }
+        if (add_entry(&t->state, module, entry->instance)) {
+            fail(state, "out of memory");
+            goto fail_shared;
+        }
+        t->borrowed++;
+    }
+    if (pthread_create(&t->thread, NULL, thread_main, t) != 0) {
+        fail(state, "cannot start a thread");
+        goto fail_shared;
+    }
+    state->threads[state->thread_count++] = t;
+    return;
+
+fail_shared:
+    for (size_t i = 0; i < t->borrowed; i++)
+        t->state.entries[i].instance = NULL;
+    state_close(&t->state);
+    free(t->name);
+    free(t);
+    return;
+fail_spectest:
+    free(t->name);
+fail_alloc:
+    free(t);
+    fail(state, "out of memory");
+}
+
+static void command_wait(wast_state_t *state, const cJSON *command)
+{
+    const char *name = json_string(command, "thread");
+    for (size_t i = 0; name && i < state->thread_count; i++) {
+        wast_thread_t *t = state->threads[i];
+        if (strcmp(t->name, name))
+            continue;
+        state->threads[i] = state->threads[--state->thread_count];
+        thread_join(state, t);
+        return;
+    }
+    fail(state, "no running thread %s to wait for", name ? name : "?");
+}
+
+/*
+** Ends a state: joins the threads not waited for, then frees its instances
+** (in reverse order: later ones may hold functions of earlier ones),
+** registrations and spectest.
+*/
+static void state_close(wast_state_t *state)
+{
+    while (state->thread_count)
+        thread_join(state, state->threads[--state->thread_count]);
+    free(state->threads);
+    for (size_t i = state->entry_count; i-- > 0;) {
+        wf_instance_free(state->entries[i].instance);
+        free(state->entries[i].name);
+    }
+    free(state->entries);
+    for (size_t i = 0; i < state->registration_count; i++)
+        free(state->registrations[i].as);
+    free(state->registrations);
+    wf_spectest_free(state->spectest);
 }
 
 wf_err_t wf_wast_run(const cJSON *doc, const char *script, wf_wast_load_fn load, void *load_user,
@@ -1070,15 +1229,6 @@ wf_err_t wf_wast_run(const cJSON *doc, const char *script, wf_wast_load_fn load,
         run_command(&state, command);
     }
 
-    /* Instances go in reverse order: later ones may hold functions of earlier ones. */
-    for (size_t i = state.entry_count; i-- > 0;) {
-        wf_instance_free(state.entries[i].instance);
-        free(state.entries[i].name);
-    }
-    free(state.entries);
-    for (size_t i = 0; i < state.registration_count; i++)
-        free(state.registrations[i].as);
-    free(state.registrations);
-    wf_spectest_free(state.spectest);
+    state_close(&state);
     return WF_OK;
 }
