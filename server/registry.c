@@ -46,6 +46,9 @@ typedef struct entry {
     char error[512]; /* the last load error, or "" */
     double error_at;
     bool marked; /* found by this scan */
+    /* calls answered, by class, and their total time (for /metrics) */
+    uint64_t calls_ok, calls_client_error, calls_trap, calls_timeout, calls_other;
+    uint64_t call_us;
 } entry_t;
 
 struct wf_registry {
@@ -736,5 +739,54 @@ void wf_registry_describe(wf_registry_t *reg, wf_buf_t *out)
         wf_buf_puts(out, "}");
     }
     wf_buf_puts(out, "\n]\n");
+    pthread_mutex_unlock(&reg->mutex);
+}
+
+void wf_registry_record(wf_registry_t *reg, const char *name, int status, uint64_t duration_us)
+{
+    pthread_mutex_lock(&reg->mutex);
+    entry_t *e = find_entry(reg, name);
+    if (e) {
+        if (status < 400)
+            e->calls_ok++;
+        else if (status == 504)
+            e->calls_timeout++;
+        else if (status == 500)
+            e->calls_trap++;
+        else if (status < 500)
+            e->calls_client_error++;
+        else
+            e->calls_other++;
+        e->call_us += duration_us;
+    }
+    pthread_mutex_unlock(&reg->mutex);
+}
+
+void wf_registry_metrics(wf_registry_t *reg, wf_buf_t *out)
+{
+    static const char *classes[] = {"ok", "client_error", "trap", "timeout", "other"};
+    wf_buf_puts(out, "# HELP wafer_module_calls_total Calls answered per module, by outcome.\n"
+                     "# TYPE wafer_module_calls_total counter\n");
+    pthread_mutex_lock(&reg->mutex);
+    for (size_t i = 0; i < reg->entry_count; i++) {
+        entry_t *e = &reg->entries[i];
+        uint64_t counts[] = {e->calls_ok, e->calls_client_error, e->calls_trap, e->calls_timeout,
+                             e->calls_other};
+        for (size_t k = 0; k < 5; k++)
+            wf_buf_printf(out, "wafer_module_calls_total{module=\"%s\",outcome=\"%s\"} %llu\n",
+                          e->name, classes[k], (unsigned long long)counts[k]);
+    }
+    wf_buf_puts(out, "# HELP wafer_module_call_seconds_total Time spent answering calls per "
+                     "module.\n# TYPE wafer_module_call_seconds_total counter\n");
+    for (size_t i = 0; i < reg->entry_count; i++)
+        wf_buf_printf(out, "wafer_module_call_seconds_total{module=\"%s\"} %.6f\n",
+                      reg->entries[i].name, (double)reg->entries[i].call_us / 1e6);
+    wf_buf_puts(out, "# HELP wafer_module_version Current version number per module (0: none).\n"
+                     "# TYPE wafer_module_version gauge\n");
+    for (size_t i = 0; i < reg->entry_count; i++)
+        wf_buf_printf(out, "wafer_module_version{module=\"%s\"} %llu\n", reg->entries[i].name,
+                      (unsigned long long)(reg->entries[i].current
+                                               ? reg->entries[i].current->number
+                                               : 0));
     pthread_mutex_unlock(&reg->mutex);
 }

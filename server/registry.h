@@ -70,6 +70,11 @@ void wf_registry_free(wf_registry_t *registry);
 wf_version_t *wf_registry_get(wf_registry_t *registry, const char *name);
 /* The number of modules being served. Thread-safe. */
 int wf_registry_count(wf_registry_t *registry);
+/* Counts a finished call of module name (status, duration) for /metrics. */
+void wf_registry_record(wf_registry_t *registry, const char *name, int status,
+                        uint64_t duration_us);
+/* Appends per-module counters in the Prometheus text format. Thread-safe. */
+void wf_registry_metrics(wf_registry_t *registry, wf_buf_t *out);
 /* Appends the JSON array of modules for GET /admin/modules. Thread-safe. */
 void wf_registry_describe(wf_registry_t *registry, wf_buf_t *out);
 

@@ -86,8 +86,11 @@ static bool admin_allowed(serve_t *s, wf_http_request_t *req)
 
 static void on_job_done(void *user, wf_job_t *job)
 {
+    serve_t *s = user;
     wf_http_request_t *req = (wf_http_request_t *)job->request;
     atomic_fetch_sub(&job->version->inflight, 1);
+    wf_registry_record(s->registry, job->version->name, job->body.failed ? 500 : job->status,
+                       (wf_sandbox_now_ns() - job->queued_ns) / 1000);
     if (job->body.failed)
         respond_json_error(req, 500, "out of memory", NULL);
     else
@@ -97,7 +100,6 @@ static void on_job_done(void *user, wf_job_t *job)
     wf_version_release(job->version);
     wf_buf_close(&job->body);
     free(job);
-    (void)user;
 }
 
 static int64_t pick(int64_t manifest, int64_t config)
@@ -141,6 +143,7 @@ static void route_function(serve_t *s, wf_http_request_t *req, const char *rest)
     }
     job->version = v;
     job->request = req;
+    job->queued_ns = wf_sandbox_now_ns();
     snprintf(job->export_name, sizeof job->export_name, "%s", export_name);
     job->limits.timeout_ms = (uint64_t)pick(m->timeout_ms, s->config.timeout_ms);
     job->limits.memory_pages = (uint32_t)pick(m->memory_pages, s->config.memory_pages);
@@ -180,6 +183,7 @@ static void on_request(void *user, wf_http_request_t *req)
         respond_buf(req, s->draining ? 503 : 200, "application/json", &body);
     } else if (!strcmp(path, "/metrics")) {
         wf_metrics_render(&s->metrics, &body, s->workers, wf_registry_count(s->registry));
+        wf_registry_metrics(s->registry, &body);
         respond_buf(req, 200, "text/plain; version=0.0.4", &body);
     } else if (!strcmp(path, "/admin/modules")) {
         if (!admin_allowed(s, req)) {

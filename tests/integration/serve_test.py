@@ -329,8 +329,10 @@ def section_basic(d):
     check("x-request-id" in h, "generated X-Request-Id")
     s, h, b = call(d.port, "/healthz", method="GET", headers={"X-Request-Id": "abc-123"})
     check(h.get("x-request-id") == "abc-123", "X-Request-Id echoed")
+    call(d.port, "/fn/add/add", "[1,1]")
     s, h, b = call(d.port, "/metrics", method="GET")
     check(s == 200 and b"wafer_http_requests_total" in b, "metrics")
+    check(b'wafer_module_calls_total{module="add",outcome="ok"}' in b, "per-module metrics")
     s, h, b = call(d.port, "/admin/modules", method="GET")
     mods = {m["name"]: m for m in json.loads(b)}
     check(s == 200 and mods.get("add", {}).get("status") == "ok", "admin lists add ok")
