@@ -868,8 +868,7 @@ static bool run_adapter(call_t *c, wf_func_t *func, const wf_functype_t *type,
     char post_name[160];
     wf_extern_t post;
     snprintf(post_name, sizeof post_name, "cabi_post_%s", x->name);
-    if (wf_instance_export(c->instance, post_name, &post) == WF_OK &&
-        post.kind == WF_EXTERN_FUNC) {
+    if (wf_instance_export(c->instance, post_name, &post) == WF_OK && post.kind == WF_EXTERN_FUNC) {
         wf_functype_t pt = wf_func_type(post.of.func);
         bool match = pt.result_count == 0 && pt.param_count == type->result_count;
         for (uint32_t i = 0; match && i < pt.param_count; i++)

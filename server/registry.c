@@ -784,9 +784,8 @@ void wf_registry_metrics(wf_registry_t *reg, wf_buf_t *out)
     wf_buf_puts(out, "# HELP wafer_module_version Current version number per module (0: none).\n"
                      "# TYPE wafer_module_version gauge\n");
     for (size_t i = 0; i < reg->entry_count; i++)
-        wf_buf_printf(out, "wafer_module_version{module=\"%s\"} %llu\n", reg->entries[i].name,
-                      (unsigned long long)(reg->entries[i].current
-                                               ? reg->entries[i].current->number
-                                               : 0));
+        wf_buf_printf(
+            out, "wafer_module_version{module=\"%s\"} %llu\n", reg->entries[i].name,
+            (unsigned long long)(reg->entries[i].current ? reg->entries[i].current->number : 0));
     pthread_mutex_unlock(&reg->mutex);
 }
