@@ -197,6 +197,45 @@ static int convert_script(const char *script, const char *dir, const char *json_
     return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? -2 : -1;
 }
 
+/*
+** Escapes the JSON escape \u0000 once more, so that a name holding a NUL
+** byte reaches the runner as the six characters "\u0000" instead of being
+** cut short by cJSON (whose strings end at the first NUL). The runner skips
+** actions on such names, which the C API's export lookup cannot express.
+** Takes ownership of text (size bytes plus a NUL); returns the new text
+** (owned, free with free) and its size, or NULL when out of memory.
+*/
+static char *escape_nul_escapes(char *text, size_t *size)
+{
+    size_t count = 0;
+    for (size_t i = 0; i + 6 <= *size; i++) {
+        if (text[i] == '\\') {
+            if (!memcmp(text + i, "\\u0000", 6))
+                count++;
+            i++; /* the escaped character is never the start of an escape */
+        }
+    }
+    if (count == 0)
+        return text;
+    char *escaped = malloc(*size + count + 1);
+    if (!escaped) {
+        free(text);
+        return NULL;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < *size; i++) {
+        if (text[i] == '\\' && i + 6 <= *size && !memcmp(text + i, "\\u0000", 6))
+            escaped[n++] = '\\';
+        escaped[n++] = text[i];
+        if (text[i] == '\\' && i + 1 < *size)
+            escaped[n++] = text[++i];
+    }
+    escaped[n] = '\0';
+    free(text);
+    *size = n;
+    return escaped;
+}
+
 /* Parses and runs a wast2json document whose modules are in dir. */
 static void run_json(const char *script, const char *json_path, const char *dir,
                      const wf_wast_options_t *options, wf_wast_counts_t *counts)
@@ -209,8 +248,14 @@ static void run_json(const char *script, const char *json_path, const char *dir,
         counts->failed++;
         return;
     }
-    cJSON *doc = cJSON_ParseWithLength((const char *)text, size);
-    free(text);
+    char *json = escape_nul_escapes((char *)text, &size);
+    if (!json) {
+        printf("%s: error: out of memory\n", script);
+        counts->failed++;
+        return;
+    }
+    cJSON *doc = cJSON_ParseWithLength(json, size);
+    free(json);
     if (!doc) {
         printf("%s: error: %s is not valid JSON\n", script, json_path);
         counts->failed++;

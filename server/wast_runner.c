@@ -654,14 +654,28 @@ static int add_entry(wast_state_t *state, const char *name, wf_instance_t *insta
 /* Actions                                                                   */
 /* ------------------------------------------------------------------------ */
 
-/* Describes an action briefly for messages: "invoke \"add\"" or "get \"g\"". */
+/*
+** Describes an action briefly for messages: "invoke \"add\"" or "get \"g\"".
+** Control characters, quotes and backslashes in the name are written as \hh,
+** as in WAST.
+*/
 static void describe_action(const cJSON *action, char *buf, size_t size)
 {
     const char *type = json_string(action, "type");
     const char *field = json_string(action, "field");
     const char *module = json_string(action, "module");
+    char name[128];
+    size_t n = 0;
+    for (const char *c = field ? field : "?"; *c && n + 4 < sizeof name; c++) {
+        unsigned char byte = (unsigned char)*c;
+        if (byte < 0x20 || byte == 0x7f || byte == '"' || byte == '\\')
+            n += (size_t)snprintf(name + n, sizeof name - n, "\\%02x", byte);
+        else
+            name[n++] = (char)byte;
+    }
+    name[n] = '\0';
     snprintf(buf, size, "%s%s%s \"%s\"", type ? type : "?", module ? " " : "", module ? module : "",
-             field ? field : "?");
+             name);
 }
 
 /*
@@ -680,6 +694,13 @@ static wast_outcome_t run_action(wast_state_t *state, const cJSON *action, wast_
     if (!type || !field) {
         snprintf(why, why_size, "malformed action");
         return WAST_BROKEN;
+    }
+    if (strstr(field, "\\u0000")) {
+        /* Marked by cmd_wast.c: the name holds a NUL byte (see escape_nul_escapes). */
+        snprintf(why, why_size,
+                 "export name holds a NUL byte, which wf_instance_export's "
+                 "C-string name cannot express");
+        return WAST_SKIPPED;
     }
     wast_entry_t *entry = find_entry(state, module_name);
     if (!entry || !entry->instance) {
@@ -1228,7 +1249,6 @@ wf_err_t wf_wast_run(const cJSON *doc, const char *script, wf_wast_load_fn load,
     {
         run_command(&state, command);
     }
-
     state_close(&state);
     return WF_OK;
 }
