@@ -19,7 +19,9 @@
 # Environment: WF_BENCH_DIR (default ../shared/bench beside the clone), WF_BENCH_LARGE (a .wasm
 # to use for the throughput figure instead of the generated one), WF_BENCH_RUNS (runs per
 # program, default 3), WF_BENCH_WRK_SECONDS (default 10), WF_BENCH_CONNECTIONS (default 64),
-# WF_BENCH_PARTS (which parts to run, default "programs load instantiate http").
+# WF_BENCH_PARTS (which parts to run, default "programs load instantiate http"; a partial run
+# writes BUILD_DIR/bench/RESULTS-partial.md), WF_BENCH_COMMIT (the commit to name in the results
+# when the tree is not a git checkout, e.g. a `git archive` export).
 set -euo pipefail
 
 quick=0
@@ -92,7 +94,7 @@ median() { sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2];
 run_one() {
     local name=$1 kind=$2; shift 2
     local res
-    res=$("$out/bench-timeit" "$tmp/$name.$kind.out" timeout 600 "$@")
+    res=$("$out/bench-timeit" "$tmp/$name.$kind.out" timeout 120 "$@")
     set -- $res
     echo "$1 $2 $3" >> "$out/runs/$name.$kind"
     if [ "$4" != 0 ]; then
@@ -355,8 +357,11 @@ elif [ $failed = 1 ]; then results=$out/RESULTS-failed.md
 elif [ -n "${WF_BENCH_PARTS:-}" ]; then results=$out/RESULTS-partial.md
 else results=$root/bench/RESULTS.md
 fi
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | grep -c . || true)
+commit=${WF_BENCH_COMMIT:-$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)}
+dirty=0
+if [ -z "${WF_BENCH_COMMIT:-}" ]; then
+    dirty=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | grep -c . || true)
+fi
 {
     echo "# wafer benchmark results"
     echo
