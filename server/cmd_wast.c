@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,12 +85,86 @@ static int read_file(const char *path, uint8_t **bytes, size_t *size)
     return 0;
 }
 
-/* Where the module files of one script are. */
+/* One module file read into memory. */
+typedef struct wast_file {
+    char *name;     /* owned */
+    uint8_t *bytes; /* owned */
+    size_t size;
+} wast_file_t;
+
+/*
+** Where the module files of one script are: in dir, or, once preloaded (for
+** a temporary directory, which is then removed before anything runs, so a
+** crash cannot leave it behind), in memory.
+*/
 typedef struct wast_files {
     const char *dir;
+    bool preloaded;
+    wast_file_t *files; /* owned */
+    size_t count;
 } wast_files_t;
 
-/* The runner's module source: reads "<dir>/<filename>" (a plain file name). */
+static void files_clear(wast_files_t *files)
+{
+    for (size_t i = 0; i < files->count; i++) {
+        free(files->files[i].name);
+        free(files->files[i].bytes);
+    }
+    free(files->files);
+    files->files = NULL;
+    files->count = 0;
+}
+
+/* Reads every module file (.wasm, .wat) of files->dir into memory. Returns 0 or an errno value. */
+static int files_preload(wast_files_t *files)
+{
+    DIR *d = opendir(files->dir);
+    if (!d)
+        return errno;
+    int errnum = 0;
+    size_t cap = 0;
+    struct dirent *e;
+    while (!errnum && (e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (!(len > 5 && !strcmp(e->d_name + len - 5, ".wasm")) &&
+            !(len > 4 && !strcmp(e->d_name + len - 4, ".wat")))
+            continue;
+        if (files->count == cap) {
+            size_t new_cap = cap ? cap * 2 : 64;
+            wast_file_t *grown = realloc(files->files, new_cap * sizeof *grown);
+            if (!grown) {
+                errnum = ENOMEM;
+                break;
+            }
+            files->files = grown;
+            cap = new_cap;
+        }
+        wast_file_t *file = &files->files[files->count];
+        char path[4096];
+        int n = snprintf(path, sizeof path, "%s/%s", files->dir, e->d_name);
+        if (n < 0 || (size_t)n >= sizeof path) {
+            errnum = ENAMETOOLONG;
+            break;
+        }
+        file->name = malloc(len + 1);
+        if (!file->name) {
+            errnum = ENOMEM;
+            break;
+        }
+        memcpy(file->name, e->d_name, len + 1);
+        errnum = read_file(path, &file->bytes, &file->size);
+        if (errnum) {
+            free(file->name);
+            break;
+        }
+        files->count++;
+    }
+    closedir(d);
+    files->preloaded = true;
+    return errnum;
+}
+
+/* The runner's module source: the file called filename (a plain file name). */
 static int load_module_file(void *user, const char *filename, uint8_t **bytes, size_t *size,
                             char *why, size_t why_size)
 {
@@ -97,6 +172,24 @@ static int load_module_file(void *user, const char *filename, uint8_t **bytes, s
     char path[4096];
     if (strchr(filename, '/') || !strcmp(filename, "..") || !strcmp(filename, ".")) {
         snprintf(why, why_size, "refusing module path \"%s\"", filename);
+        return -1;
+    }
+    if (files->preloaded) {
+        for (size_t i = 0; i < files->count; i++) {
+            if (strcmp(files->files[i].name, filename))
+                continue;
+            /* The runner frees what it gets, so it gets a copy. */
+            *bytes = malloc(files->files[i].size ? files->files[i].size : 1);
+            if (!*bytes) {
+                snprintf(why, why_size, "out of memory");
+                return -1;
+            }
+            if (files->files[i].size)
+                memcpy(*bytes, files->files[i].bytes, files->files[i].size);
+            *size = files->files[i].size;
+            return 0;
+        }
+        snprintf(why, why_size, "no module file %s", filename);
         return -1;
     }
     int n = snprintf(path, sizeof path, "%s/%s", files->dir, filename);
@@ -236,8 +329,11 @@ static char *escape_nul_escapes(char *text, size_t *size)
     return escaped;
 }
 
-/* Parses and runs a wast2json document whose modules are in dir. */
-static void run_json(const char *script, const char *json_path, const char *dir,
+/*
+** Parses and runs a wast2json document whose modules are in dir. A temporary
+** dir is read into memory and removed before the script runs.
+*/
+static void run_json(const char *script, const char *json_path, const char *dir, bool temporary,
                      const wf_wast_options_t *options, wf_wast_counts_t *counts)
 {
     uint8_t *text = NULL;
@@ -261,8 +357,20 @@ static void run_json(const char *script, const char *json_path, const char *dir,
         counts->failed++;
         return;
     }
-    wast_files_t files = {.dir = dir};
+    wast_files_t files = {.dir = dir, .preloaded = false, .files = NULL, .count = 0};
+    if (temporary) {
+        errnum = files_preload(&files);
+        remove_dir(dir);
+        if (errnum) {
+            printf("%s: error: cannot read the converted modules: %s\n", script, strerror(errnum));
+            counts->failed++;
+            files_clear(&files);
+            cJSON_Delete(doc);
+            return;
+        }
+    }
     wf_err_t rc = wf_wast_run(doc, script, load_module_file, &files, options, counts);
+    files_clear(&files);
     cJSON_Delete(doc);
     if (rc != WF_OK) {
         printf("%s: error: %s\n", script,
@@ -293,7 +401,7 @@ static void run_script(const char *script, const wf_wast_options_t *options,
             *slash = '\0';
         else
             strcpy(dir, ".");
-        run_json(script, script, dir, options, counts);
+        run_json(script, script, dir, false, options, counts);
         free(dir);
         return;
     }
@@ -328,23 +436,20 @@ static void run_script(const char *script, const wf_wast_options_t *options,
     }
     int converted = convert_script(script, dir, json_path, why, sizeof why);
     if (converted == 0) {
-        run_json(script, json_path, dir, options, counts);
-    } else if (converted == -2) {
-        /* No converter at all: nothing can run, which is a failure, not a skip. */
-        printf("%s: error: %s\n", script, why);
-        counts->failed++;
-    } else {
-        /*
-        ** The converter's limits are not wafer's failures: wafer's own parser
-        ** runs the script instead (wast2json rejects the threads proposal's
-        ** thread and wait commands, which wast_native.c understands).
-        */
-        if (options->verbose)
-            printf("%s: wast2json cannot convert it (%s); using the native parser\n", script,
-                   why);
-        wf_wast_run_native(script, options, counts);
+        run_json(script, json_path, dir, true, options, counts);
+        return; /* run_json removed dir */
     }
     remove_dir(dir);
+    /*
+    ** The converter's limits (or its absence) are not wafer's failures:
+    ** wafer's own parser runs the script instead (wast2json rejects newer
+    ** syntax and the threads proposal's thread and wait commands, which
+    ** wast_native.c understands).
+    */
+    if (options->verbose)
+        printf("%s: %s (%s); using the native parser\n", script,
+               converted == -2 ? "wast2json cannot run" : "wast2json cannot convert it", why);
+    wf_wast_run_native(script, options, counts);
 }
 
 static void print_counts(const wf_wast_counts_t *counts)
