@@ -233,7 +233,19 @@ static wf_version_t *load_version(wf_registry_t *reg, const char *name, const ch
             errorf(err, err_size, "%s: more than one shared memory import", source);
             goto fail_shared;
         }
-        wf_err_t mrc = wf_memory_new(&imp.type.limits, &shared);
+        /* It counts once against limits.memory_pages (instances import it and
+           make no memory for it): a smaller maximum still links. */
+        wf_limits_t shared_limits = imp.type.limits;
+        if (manifest->memory_pages >= 0 && shared_limits.max > (uint64_t)manifest->memory_pages) {
+            if (shared_limits.min > (uint64_t)manifest->memory_pages) {
+                errorf(err, err_size,
+                       "%s: shared memory %s.%s needs %llu pages, over limits.memory_pages",
+                       source, imp.module, imp.name, (unsigned long long)shared_limits.min);
+                goto fail_module;
+            }
+            shared_limits.max = (uint64_t)manifest->memory_pages;
+        }
+        wf_err_t mrc = wf_memory_new(&shared_limits, &shared);
         if (mrc != WF_OK) {
             errorf(err, err_size, "%s: shared memory %s.%s: %s", source, imp.module, imp.name,
                    wf_strerror(mrc));
