@@ -97,6 +97,10 @@ typedef struct compiler {
     /* The last instruction is a COPY that a following copy may join (no
        label since): its first cell. SIZE_MAX when not. */
     size_t last_copy;
+    /* Likewise for an i32.add of an immediate (joined into I32_ADD_I2). */
+    size_t last_addi;
+    /* The cell holding the last instruction's destination (last_valid). */
+    size_t last_dst;
 } compiler_t;
 
 static bool grow(compiler_t *c, void **ptr, size_t *cap, size_t need, size_t elem)
@@ -140,6 +144,7 @@ static size_t emit_op(compiler_t *c, wf__iop_t iop)
 {
     c->last_valid = false;
     c->last_copy = SIZE_MAX;
+    c->last_addi = SIZE_MAX;
     if (!GROW(c, c->cells, c->cap_cells, c->ncells + 1) ||
         !GROW(c, c->map_pc, c->cap_map_pc, c->nmap + 1) ||
         !GROW(c, c->map_offset, c->cap_map_offset, c->nmap + 1)) {
@@ -199,6 +204,7 @@ static void label_here(compiler_t *c)
 {
     c->last_valid = false;
     c->last_copy = SIZE_MAX;
+    c->last_addi = SIZE_MAX;
 }
 
 static void set_last(compiler_t *c, size_t instr, wf__iop_t iop)
@@ -207,6 +213,7 @@ static void set_last(compiler_t *c, size_t instr, wf__iop_t iop)
     c->last_pos = (uint32_t)(c->nvs - 1);
     c->last_instr = instr;
     c->last_iop = (uint16_t)iop;
+    c->last_dst = instr + 1;
 }
 
 /* --------------------------------------------------- the virtual stack ---- */
@@ -677,7 +684,7 @@ static void compile_local_set(compiler_t *c, uint32_t local, bool tee)
     if (!hazard && v->kind == V_STACK && c->last_valid && c->last_pos == pos) {
         /* Retarget: every single-result instruction has d as operand 1. */
         if (!c->oom)
-            c->cells[c->last_instr + 1].u = local;
+            c->cells[c->last_dst].u = local;
     } else if (constant) {
         emit_op(c, WF_IOP_CONST);
         emit_u(c, local);
@@ -788,10 +795,27 @@ static void compile_binary(compiler_t *c, wf__iop_t iop, bool has_imm, uint8_t r
         uint32_t a = use_slot(c, c->nvs - 2);
         c->nvs -= 2;
         iop = (wf__iop_t)(iop + 1); /* NAME_I follows NAME */
+        if (iop == WF_IOP_I32_ADD_I && c->last_addi != SIZE_MAX &&
+            c->last_addi + 4 == c->ncells && !c->oom) {
+            /* Two adjacent adds of immediates run as one instruction (in
+               order: the second may read what the first wrote). */
+            at = c->last_addi;
+            set_handler(c, at, WF_IOP_I32_ADD_I2);
+            emit_u(c, home(c, c->nvs));
+            emit_u(c, a);
+            emit_u(c, imm);
+            push_stack(c, result);
+            set_last(c, at, WF_IOP_I32_ADD_I2);
+            c->last_dst = at + 4;
+            c->last_addi = SIZE_MAX;
+            return;
+        }
         at = emit_op(c, iop);
         emit_u(c, home(c, c->nvs));
         emit_u(c, a);
         emit_u(c, imm);
+        if (iop == WF_IOP_I32_ADD_I && !c->oom)
+            c->last_addi = at;
     } else {
         uint32_t a = use_slot(c, c->nvs - 2);
         uint32_t b = use_slot(c, c->nvs - 1);
@@ -1381,6 +1405,7 @@ static wf_err_t compile_func(compiler_t *c, uint32_t index, wf_error_info_t *err
     c->last_valid = false;
     c->last_copy = SIZE_MAX;
     c->offset = f->body_offset;
+    c->last_addi = SIZE_MAX;
 
     if (types_have_v128(ft->types, ft->param_count + ft->result_count) ||
         types_have_v128(f->local_types, f->local_count))

@@ -507,6 +507,12 @@ dispatch:
         S(3) = S(4);
         NEXT(5);
     }
+    CASE(I32_ADD_I2)
+    {
+        S(1) = (uint32_t)((uint32_t)S(2) + (uint32_t)pc[3].u);
+        S(4) = (uint32_t)((uint32_t)S(5) + (uint32_t)pc[6].u);
+        NEXT(7);
+    }
     CASE(CONST)
     {
         S(1) = pc[2].u;

@@ -99,6 +99,7 @@
     /* data movement */ \
     X(COPY,          SPECIAL, 2)  /* d, s */ \
     X(COPY2,         SPECIAL, 4)  /* d1, s1, d2, s2: two copies in order */ \
+    X(I32_ADD_I2,    SPECIAL, 6)  /* d1, a1, k1, d2, a2, k2: two i32 adds in order */ \
     X(CONST,         SPECIAL, 2)  /* d, 64-bit immediate */ \
     X(SELECT,        SPECIAL, 4)  /* d, a, b, cond */ \
     X(GLOBAL_GET,    SPECIAL, 2)  /* d, global */ \
