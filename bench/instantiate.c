@@ -79,10 +79,17 @@ static int run(wf_module_t *module, wf_memory_pool_t *pool, size_t runs, const c
         wf_extern_t add;
         wf_val_t args[2] = {{.type = WF_I32, .of.i32 = (int32_t)i}, {.type = WF_I32, .of.i32 = 1}};
         wf_val_t result;
-        if (wf_instance_export(instance, "add", &add) != WF_OK ||
-            wf_func_call(add.of.func, args, 2, &result, 1, &err) != WF_OK ||
-            result.of.i32 != (int32_t)i + 1) {
-            fprintf(stderr, "call failed: %s\n", err.message);
+        if (wf_instance_export(instance, "add", &add) != WF_OK) {
+            fprintf(stderr, "export \"add\" not found\n");
+            return 1;
+        }
+        rc = wf_func_call(add.of.func, args, 2, &result, 1, &err);
+        if (rc != WF_OK) {
+            fprintf(stderr, "call failed: %s: %s\n", wf_strerror(rc), err.message);
+            return 1;
+        }
+        if (result.of.i32 != (int32_t)i + 1) {
+            fprintf(stderr, "add(%d, 1) returned %d\n", (int)i, (int)result.of.i32);
             return 1;
         }
         wf_instance_free(instance);
