@@ -63,6 +63,26 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# HTTP needs wrk and nginx: installed (Debian) before anything else runs.
+http_ok=0; if has http; then http_ok=1; fi
+if ! command -v wrk >/dev/null; then
+    echo "bench: wrk not found; skipping HTTP" >&2; http_ok=0
+fi
+if [ $http_ok = 1 ] && ! command -v nginx >/dev/null && ! [ -x /usr/sbin/nginx ]; then
+    if [ "$(id -u)" = 0 ]; then
+        log "installing nginx (Debian)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null \
+            || { DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+                 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; } \
+            || die "cannot install nginx"
+        # The package may start the system's nginx (port 80); this script only needs the binary.
+        invoke-rc.d nginx stop >/dev/null 2>&1 || true
+    else
+        die "nginx missing; run: sudo apt-get install -y nginx"
+    fi
+fi
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+
 # ---------------------------------------------------------------- tools
 log "building the bench tools"
 $CC -O2 -o "$out/bench-timeit" "$root/bench/timeit.c"
@@ -203,22 +223,6 @@ if has instantiate; then
 
 fi
 # ---------------------------------------------------------------- HTTP
-http_ok=0; if has http; then http_ok=1; fi
-if ! command -v wrk >/dev/null; then
-    echo "bench: wrk not found; skipping HTTP" >&2; http_ok=0
-fi
-if [ $http_ok = 1 ] && ! command -v nginx >/dev/null && ! [ -x /usr/sbin/nginx ]; then
-    if [ "$(id -u)" = 0 ]; then
-        log "installing nginx (Debian)"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null \
-            || { DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-                 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; } \
-            || die "cannot install nginx"
-    else
-        die "nginx missing; run: sudo apt-get install -y nginx"
-    fi
-fi
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
