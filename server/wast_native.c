@@ -211,7 +211,29 @@ static cJSON *action_json(const wf_wast_action_t *a)
     cJSON_AddStringToObject(o, "type", a->kind == WF_WAST_GET ? "get" : "invoke");
     if (a->module)
         cJSON_AddStringToObject(o, "module", a->module);
-    cJSON_AddStringToObject(o, "field", a->name);
+    if (strlen(a->name) == a->name_len) {
+        cJSON_AddStringToObject(o, "field", a->name);
+    } else {
+        /*
+        ** A name holding NUL bytes cannot be looked up through the C API; the
+        ** runner skips actions whose field shows a NUL as the text "\u0000".
+        */
+        char *field = malloc(a->name_len * 6 + 1);
+        size_t n = 0;
+        for (size_t i = 0; field && i < a->name_len; i++) {
+            if (a->name[i] == '\0') {
+                memcpy(field + n, "\\u0000", 6);
+                n += 6;
+            } else {
+                field[n++] = a->name[i];
+            }
+        }
+        if (field) {
+            field[n] = '\0';
+            cJSON_AddStringToObject(o, "field", field);
+            free(field);
+        }
+    }
     cJSON *args = cJSON_AddArrayToObject(o, "args");
     for (size_t i = 0; args && i < a->arg_count; i++)
         cJSON_AddItemToArray(args, value_json(&a->args[i]));
