@@ -97,8 +97,10 @@ typedef struct compiler {
     /* The last instruction is a COPY that a following copy may join (no
        label since): its first cell. SIZE_MAX when not. */
     size_t last_copy;
-    /* Likewise for an i32.add of an immediate (joined into I32_ADD_I2). */
+    /* Likewise for an i32.add (of an immediate: last_addi_imm), which a
+       following one joins into I32_ADD2 / I32_ADD_I2. */
     size_t last_addi;
+    bool last_addi_imm;
     /* The cell holding the last instruction's destination (last_valid). */
     size_t last_dst;
 } compiler_t;
@@ -795,7 +797,7 @@ static void compile_binary(compiler_t *c, wf__iop_t iop, bool has_imm, uint8_t r
         uint32_t a = use_slot(c, c->nvs - 2);
         c->nvs -= 2;
         iop = (wf__iop_t)(iop + 1); /* NAME_I follows NAME */
-        if (iop == WF_IOP_I32_ADD_I && c->last_addi != SIZE_MAX &&
+        if (iop == WF_IOP_I32_ADD_I && c->last_addi != SIZE_MAX && c->last_addi_imm &&
             c->last_addi + 4 == c->ncells && !c->oom) {
             /* Two adjacent adds of immediates run as one instruction (in
                order: the second may read what the first wrote). */
@@ -814,16 +816,35 @@ static void compile_binary(compiler_t *c, wf__iop_t iop, bool has_imm, uint8_t r
         emit_u(c, home(c, c->nvs));
         emit_u(c, a);
         emit_u(c, imm);
-        if (iop == WF_IOP_I32_ADD_I && !c->oom)
+        if (iop == WF_IOP_I32_ADD_I && !c->oom) {
             c->last_addi = at;
+            c->last_addi_imm = true;
+        }
     } else {
         uint32_t a = use_slot(c, c->nvs - 2);
         uint32_t b = use_slot(c, c->nvs - 1);
         c->nvs -= 2;
+        if (iop == WF_IOP_I32_ADD && c->last_addi != SIZE_MAX && !c->last_addi_imm &&
+            c->last_addi + 4 == c->ncells && !c->oom) {
+            at = c->last_addi;
+            set_handler(c, at, WF_IOP_I32_ADD2);
+            emit_u(c, home(c, c->nvs));
+            emit_u(c, a);
+            emit_u(c, b);
+            push_stack(c, result);
+            set_last(c, at, WF_IOP_I32_ADD2);
+            c->last_dst = at + 4;
+            c->last_addi = SIZE_MAX;
+            return;
+        }
         at = emit_op(c, iop);
         emit_u(c, home(c, c->nvs));
         emit_u(c, a);
         emit_u(c, b);
+        if (iop == WF_IOP_I32_ADD && !c->oom) {
+            c->last_addi = at;
+            c->last_addi_imm = false;
+        }
     }
     push_stack(c, result);
     set_last(c, at, iop);
@@ -862,8 +883,55 @@ static void compile_load(compiler_t *c, wf__iop_t iop, const wf__instr_t *in, ui
     set_last(c, at, iop);
 }
 
+/*
+** If the value to store was just computed by a NAME_M op of the store's
+** width from the very address being stored to, turns that op into its
+** read-modify-write form NAME_R and returns true.
+*/
+static bool try_read_modify_write(compiler_t *c, wf__iop_t store, const wf__instr_t *in)
+{
+    if (!c->last_valid || c->last_pos != c->nvs - 1 || c->vs[c->nvs - 1].kind != V_STACK ||
+        c->vs[c->nvs - 2].kind == V_CONST)
+        return false;
+    uint16_t m = c->last_iop;
+    uint16_t base = WF_IOP_COUNT_;
+    switch (m) {
+#define RMW_SPECIAL(name, cells, ...)
+#define RMW_UN(name, cells, ...)
+#define RMW_UNT(name, cells, ...)
+#define RMW_BINT(name, cells, ...)
+#define RMW_LOAD(name, cells, ...)
+#define RMW_STORE(name, cells, ...)
+#define RMW_BIN(name, cells, TA, TB, TR, ...) \
+    case WF_IOP_##name##_M:                   \
+        base = WF_IOP_##name;                 \
+        break;
+#define RMW(name, cat, ...) RMW_##cat(name, __VA_ARGS__)
+        WF__IOPS(RMW)
+#undef RMW
+    default:
+        return false;
+    }
+    /* The load the op took over must have the store's width (validation
+       then makes the result the stored type). */
+    uint16_t load = natural_load((wf__iop_t)base);
+    if (!((load == WF_IOP_I32_LOAD && store == WF_IOP_I32_STORE) ||
+          (load == WF_IOP_I64_LOAD && store == WF_IOP_I64_STORE)))
+        return false;
+    size_t at = c->last_instr;
+    if (c->cells[at + 3].u != c->vs[c->nvs - 2].slot || c->cells[at + 4].u != 0 ||
+        c->cells[at + 5].u != in->imm.memarg.offset)
+        return false;
+    set_handler(c, at, (wf__iop_t)(base + 3)); /* NAME_R follows NAME_M */
+    c->nvs -= 2;
+    c->last_valid = false;
+    return true;
+}
+
 static void compile_store(compiler_t *c, wf__iop_t iop, const wf__instr_t *in)
 {
+    if (try_read_modify_write(c, iop, in))
+        return;
     const vval_t *top = &c->vs[c->nvs - 1];
     if (top->kind == V_CONST) {
         uint64_t imm = top->imm;
@@ -1508,7 +1576,7 @@ static const struct {
 #define INFO_SPECIAL(name, cells) {#name, cells},
 #define INFO_UN(name, cells) {#name, cells},
 #define INFO_UNT(name, cells) {#name, cells},
-#define INFO_BIN(name, cells) {#name, cells}, {#name "_I", cells}, {#name "_M", 5},
+#define INFO_BIN(name, cells) {#name, cells}, {#name "_I", cells}, {#name "_M", 5}, {#name "_R", 5},
 #define INFO_BINT(name, cells) {#name, cells},
 #define INFO_LOAD(name, cells) {#name, cells},
 #define INFO_STORE(name, cells) {#name, cells}, {#name "_I", cells},

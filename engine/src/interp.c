@@ -237,6 +237,18 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
         CT_##TB b = RD_##TB(raw);            \
         S(1) = WR_##TR(EXPR);                \
         NEXT(6);                             \
+    }                                        \
+    CASE(name##_R)                           \
+    {                                        \
+        CT_##TA a = RD_##TA(S(2));           \
+        uint64_t ea = EA(3);                 \
+        MT_##TB raw;                         \
+        MEM_CHECK(ea, sizeof raw);           \
+        memcpy(&raw, mem_base + ea, sizeof raw); \
+        CT_##TB b = RD_##TB(raw);            \
+        raw = (MT_##TB)WR_##TR(EXPR);        \
+        memcpy(mem_base + ea, &raw, sizeof raw); \
+        NEXT(6);                             \
     }
 #define H_BINT(name, cells, TA, TB, TR, FN) \
     CASE(name)                              \
@@ -321,7 +333,7 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
 #define LBL_SPECIAL(name) &&L_##name,
 #define LBL_UN(name) &&L_##name,
 #define LBL_UNT(name) &&L_##name,
-#define LBL_BIN(name) &&L_##name, &&L_##name##_I, &&L_##name##_M,
+#define LBL_BIN(name) &&L_##name, &&L_##name##_I, &&L_##name##_M, &&L_##name##_R,
 #define LBL_BINT(name) &&L_##name,
 #define LBL_LOAD(name) &&L_##name,
 #define LBL_STORE(name) &&L_##name, &&L_##name##_I,
@@ -506,6 +518,12 @@ dispatch:
         S(1) = S(2);
         S(3) = S(4);
         NEXT(5);
+    }
+    CASE(I32_ADD2)
+    {
+        S(1) = (uint32_t)((uint32_t)S(2) + (uint32_t)S(3));
+        S(4) = (uint32_t)((uint32_t)S(5) + (uint32_t)S(6));
+        NEXT(7);
     }
     CASE(I32_ADD_I2)
     {

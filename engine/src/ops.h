@@ -18,7 +18,9 @@
 **   BIN   TA, TB, TR, EXPR  fp[d] = EXPR(a, b)       operands: d, a, b
 **         and two automatic variants: NAME_I, whose b is an immediate cell,
 **         and NAME_M, whose b is loaded from memory (the full-width load of
-**         b's type): operands d, a, addr, add, offset
+**         b's type): operands d, a, addr, add, offset; and NAME_R, the same
+**         but storing the result back where b came from (read-modify-write;
+**         d unused)
 **   BINT  TA, TB, TR, FN trapping FN(a, b, &r)       operands: d, a, b
 **   LOAD  MEMTYPE, CONV  fp[d] = CONV(load)          operands: d, addr, add, offset
 **   STORE MEMTYPE        store (MEMTYPE)fp[v]        operands: addr, v, offset
@@ -100,6 +102,7 @@
     X(COPY,          SPECIAL, 2)  /* d, s */ \
     X(COPY2,         SPECIAL, 4)  /* d1, s1, d2, s2: two copies in order */ \
     X(I32_ADD_I2,    SPECIAL, 6)  /* d1, a1, k1, d2, a2, k2: two i32 adds in order */ \
+    X(I32_ADD2,      SPECIAL, 6)  /* d1, a1, b1, d2, a2, b2: the same with slots */ \
     X(CONST,         SPECIAL, 2)  /* d, 64-bit immediate */ \
     X(SELECT,        SPECIAL, 4)  /* d, a, b, cond */ \
     X(GLOBAL_GET,    SPECIAL, 2)  /* d, global */ \
@@ -281,7 +284,7 @@
 #define WF__IOP_ENUM_SPECIAL(name) WF_IOP_##name,
 #define WF__IOP_ENUM_UN(name) WF_IOP_##name,
 #define WF__IOP_ENUM_UNT(name) WF_IOP_##name,
-#define WF__IOP_ENUM_BIN(name) WF_IOP_##name, WF_IOP_##name##_I, WF_IOP_##name##_M,
+#define WF__IOP_ENUM_BIN(name) WF_IOP_##name, WF_IOP_##name##_I, WF_IOP_##name##_M, WF_IOP_##name##_R,
 #define WF__IOP_ENUM_BINT(name) WF_IOP_##name,
 #define WF__IOP_ENUM_LOAD(name) WF_IOP_##name,
 #define WF__IOP_ENUM_STORE(name) WF_IOP_##name, WF_IOP_##name##_I,
