@@ -308,13 +308,15 @@ char **wf_cgi_env_new(const wf_cgi_request_t *r, const wf_cgi_grants_t *grants, 
     env_set(&b, "SERVER_SOFTWARE", "wafer");
     /* WAGI's additions. */
     char *route = malloc(script_len + 5);
-    if (route) {
+    if (r->matched_route) {
+        env_set(&b, "X_MATCHED_ROUTE", r->matched_route);
+    } else if (route) {
         snprintf(route, script_len + 5, "%s/...", script);
         env_set(&b, "X_MATCHED_ROUTE", route);
-        free(route);
     } else {
         b.failed = true;
     }
+    free(route);
     env_set(&b, "X_RAW_PATH_INFO", raw_info);
     size_t url_len = strlen(server_name) + strlen(server_port) + strlen(r->path) +
                      (r->query ? strlen(r->query) : 0) + 32;
@@ -779,10 +781,13 @@ void wf_cgi_invoke(wf_invoke_cgi_t *cgi)
     const wf_http_request_t *req = job->request;
     const char *module_name = job->version && job->version->name ? job->version->name : "";
 
-    /* SCRIPT_NAME: the request path up to and including the module's name
-       segment (e.g. "/run/hello" of "/run/hello/a/b"); the rest is PATH_INFO. */
+    /* SCRIPT_NAME: what the matched route fixed (serve.c); reached through
+       /fn/, the request path up to and including the module's name segment
+       (e.g. "/fn/hello" of "/fn/hello/a/b"). The rest is PATH_INFO. */
     char script[512] = "";
-    size_t name_len = strlen(module_name);
+    size_t name_len = job->matched_route[0] ? 0 : strlen(module_name);
+    if (job->matched_route[0])
+        snprintf(script, sizeof script, "%s", job->script_name);
     for (const char *p = strchr(req->path, '/'); p && name_len; p = strchr(p + 1, '/')) {
         if (!strncmp(p + 1, module_name, name_len) &&
             (p[1 + name_len] == '/' || !p[1 + name_len])) {
@@ -798,7 +803,8 @@ void wf_cgi_invoke(wf_invoke_cgi_t *cgi)
         .method = req->method,
         .path = req->path,
         .query = req->query,
-        .script_name = script[0] ? script : req->path,
+        .script_name = script[0] || job->matched_route[0] ? script : req->path,
+        .matched_route = job->matched_route[0] ? job->matched_route : NULL,
         .headers = req->headers,
         .header_count = req->header_count,
         .body = (const uint8_t *)req->body.data,
@@ -807,17 +813,14 @@ void wf_cgi_invoke(wf_invoke_cgi_t *cgi)
         .request_id = req->request_id,
         .module_name = module_name,
     };
-    /* The daemon's log writes to stderr (serve.c); until the hook hands us
-       that log, a log on the same fd keeps guest lines in the same stream. */
-    wf_log_t log;
-    wf_log_init(&log, 2);
+    /* Guest stderr goes to the daemon's own log (its format and level). */
     wf_cgi_options_t options = {
         .limits = cgi->limits,
         .deadline_ns = cgi->deadline_ns,
         .arm = hook_arm,
         .disarm = hook_disarm,
         .user = cgi,
-        .log = &log,
+        .log = cgi->log,
     };
     wf_cgi_response_t response;
     wf_cgi_response_init(&response);
@@ -830,7 +833,8 @@ void wf_cgi_invoke(wf_invoke_cgi_t *cgi)
         memcpy(base_dir, source, (size_t)(slash - source));
         base_dir[slash - source] = '\0';
     }
-    const wf_cgi_config_t *config = NULL; /* TODO(server): job->version->manifest->wasi */
+    const wf_cgi_config_t *config =
+        job->version && job->version->manifest ? job->version->manifest->wasi : NULL;
     wf_cgi_run_config(cgi->module, &request, config, base_dir, &options, &response);
 
     wf_buf_close(&job->body);
@@ -848,6 +852,7 @@ void wf_cgi_invoke(wf_invoke_cgi_t *cgi)
                                 "Content-Type: %.200s\r\n", response.content_type);
     }
     const char *h = response.headers.data;
+    int dropped = 0;
     for (size_t pos = 0; h && pos < response.headers.len;) {
         const char *end = strstr(h + pos, "\r\n");
         if (!end)
@@ -857,8 +862,16 @@ void wf_cgi_invoke(wf_invoke_cgi_t *cgi)
             memcpy(job->extra_headers + used, h + pos, line);
             used += line;
             job->extra_headers[used] = '\0';
+        } else {
+            dropped++;
         }
         pos += line;
+    }
+    if (dropped && cgi->log) {
+        char count[16];
+        snprintf(count, sizeof count, "%d", dropped);
+        wf_log_event(cgi->log, WF_LOG_WARN, "CGI response headers dropped (over 4 KB)",
+                     "request_id", req->request_id, "module", module_name, "#count", count, NULL);
     }
     job->body = response.body;
     wf_buf_init(&response.body);

@@ -33,6 +33,8 @@ typedef struct wf_cgi_request {
     const char *path;        /* raw (percent-encoded) path, without the query */
     const char *query;       /* after '?', or "" */
     const char *script_name; /* the matched route's fixed part, e.g. "/run/hello" */
+    const char *matched_route; /* X_MATCHED_ROUTE, e.g. "/run/hello/..."; NULL: script_name
+                                  followed by "/..." */
     const wf_http_header_t *headers;
     size_t header_count;
     const uint8_t *body;

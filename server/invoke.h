@@ -45,13 +45,17 @@ typedef struct wf_job {
     struct wf_job *next;              /* in a dispatch queue */
     wf_version_t *version;            /* retained by the submitter */
     char export_name[128];            /* "" for the module's CGI entry */
+    /* CGI routes (serve.c): the path's part the route fixed (SCRIPT_NAME) and
+       the route itself (X_MATCHED_ROUTE); "" when reached through /fn/. */
+    char script_name[WF_MANIFEST_MAX_ROUTE];
+    char matched_route[WF_MANIFEST_MAX_ROUTE];
     const wf_http_request_t *request; /* borrowed; read-only while the job runs */
     wf_invoke_limits_t limits;
     uint64_t queued_ns;
     /* outcome, filled by wf_invoke_run */
     int status;
     char content_type[64];
-    char extra_headers[256]; /* CRLF-terminated lines, or "" */
+    char extra_headers[4096]; /* CRLF-terminated lines, or "" */
     wf_buf_t body;
 } wf_job_t;
 

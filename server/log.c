@@ -61,7 +61,17 @@ static void put_field(wf_buf_t *buf, bool json, const char *name, const char *va
         else
             wf_buf_json_cstr(buf, value);
     } else {
-        wf_buf_printf(buf, " %s=%s", name, value ? value : "");
+        /* key=value; a value that could be misread (empty, spaces, quotes,
+           '=', control bytes) is written as a JSON string. */
+        const char *v = value ? value : "";
+        bool quote = !v[0];
+        for (const char *p = v; *p && !quote; p++)
+            quote = (unsigned char)*p <= ' ' || *p == '"' || *p == '=' || *p == 0x7F;
+        wf_buf_printf(buf, " %s=", name);
+        if (quote)
+            wf_buf_json_cstr(buf, v);
+        else
+            wf_buf_puts(buf, v);
     }
 }
 

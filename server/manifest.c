@@ -4,6 +4,8 @@
 #include "manifest.h"
 
 #include <cjson/cJSON.h>
+
+#include "cgi.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +35,10 @@ void wf_manifest_free(wf_manifest_t *manifest)
     for (size_t i = 0; i < manifest->export_count; i++)
         free(manifest->exports[i].name);
     free(manifest->exports);
+    for (size_t i = 0; i < manifest->route_count; i++)
+        free(manifest->routes[i]);
+    free(manifest->routes);
+    wf_cgi_config_free(manifest->wasi);
     free(manifest);
 }
 
@@ -131,6 +137,100 @@ static int parse_exports(wf_manifest_t *m, const cJSON *exports, char *err, size
     return 0;
 }
 
+/* Whether route is one of the daemon's own paths (or would shadow them). */
+static bool route_reserved(const char *route)
+{
+    static const char *const fixed[] = {"/healthz", "/metrics", "/admin", "/fn"};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        size_t n = strlen(fixed[i]);
+        if (!strncmp(route, fixed[i], n) && (route[n] == '\0' || route[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
+/*
+** "routes": an array of paths, each starting with '/', without a query, a
+** fragment, spaces or control characters; "/..." at the end means "and
+** below". The daemon's own paths cannot be taken.
+*/
+static int parse_routes(wf_manifest_t *m, const cJSON *routes, char *err, size_t size)
+{
+    if (m->routes)
+        return fail(err, size, "routes: given twice");
+    if (!cJSON_IsArray(routes) || !routes->child)
+        return fail(err, size, "routes: expected a non-empty array of paths");
+    size_t n = (size_t)cJSON_GetArraySize(routes);
+    m->routes = calloc(n, sizeof *m->routes);
+    if (!m->routes)
+        return fail(err, size, "out of memory");
+    for (const cJSON *item = routes->child; item; item = item->next) {
+        if (!cJSON_IsString(item))
+            return fail(err, size, "routes: expected strings");
+        const char *r = item->valuestring;
+        size_t len = strlen(r);
+        if (r[0] != '/' || len >= WF_MANIFEST_MAX_ROUTE)
+            return fail(err, size,
+                        "routes: '%.80s': expected a path starting with '/' (at most %d bytes)", r,
+                        WF_MANIFEST_MAX_ROUTE - 1);
+        for (size_t i = 0; i < len; i++)
+            if ((unsigned char)r[i] <= ' ' || r[i] == 0x7F || r[i] == '?' || r[i] == '#')
+                return fail(err, size, "routes: '%.80s': no spaces, controls, '?' or '#'", r);
+        const char *dots = strstr(r, "...");
+        if (dots && (dots != r + len - 3 || dots[-1] != '/'))
+            return fail(err, size, "routes: '%.80s': \"...\" only as the last segment", r);
+        if (route_reserved(r))
+            return fail(err, size, "routes: '%.80s' is one of the daemon's own paths", r);
+        m->routes[m->route_count] = strdup(r);
+        if (!m->routes[m->route_count++])
+            return fail(err, size, "out of memory");
+    }
+    return 0;
+}
+
+/*
+** Matches path against one route: exact, or for "<prefix>/..." the prefix
+** itself or anything below it. Returns the score (0: no match).
+*/
+static size_t route_score(const char *route, const char *path, size_t *script_len)
+{
+    size_t len = strlen(route);
+    if (len >= 4 && !strcmp(route + len - 4, "/...")) {
+        size_t prefix = len - 4;
+        if (strncmp(path, route, prefix) || (path[prefix] != '\0' && path[prefix] != '/'))
+            return 0;
+        *script_len = prefix;
+        return 2 * prefix + 2;
+    }
+    if (strcmp(path, route))
+        return 0;
+    *script_len = len;
+    return 2 * len + 3;
+}
+
+size_t wf_manifest_route_match(const wf_manifest_t *m, const char *name, const char *path,
+                               size_t *script_len, char *route, size_t route_size)
+{
+    size_t best = 0;
+    if (!m || !m->route_count) {
+        char fallback[WF_MANIFEST_MAX_ROUTE + 80];
+        snprintf(fallback, sizeof fallback, "/run/%s/...", name);
+        best = route_score(fallback, path, script_len);
+        if (best)
+            snprintf(route, route_size, "%s", fallback);
+        return best;
+    }
+    for (size_t i = 0; i < m->route_count; i++) {
+        size_t len = 0, score = route_score(m->routes[i], path, &len);
+        if (score > best) {
+            best = score;
+            *script_len = len;
+            snprintf(route, route_size, "%s", m->routes[i]);
+        }
+    }
+    return best;
+}
+
 int wf_manifest_parse(const char *text, size_t len, wf_manifest_t **out, char *err, size_t err_size)
 {
     *out = NULL;
@@ -167,6 +267,13 @@ int wf_manifest_parse(const char *text, size_t len, wf_manifest_t **out, char *e
                 rc = fail(err, err_size, "exports: given twice");
             else
                 rc = parse_exports(m, item, err, err_size);
+        } else if (!strcmp(item->string, "routes")) {
+            rc = parse_routes(m, item, err, err_size);
+        } else if (!strcmp(item->string, "wasi")) {
+            if (m->wasi)
+                rc = fail(err, err_size, "wasi: given twice");
+            else
+                rc = wf_cgi_config_parse(item, &m->wasi, err, err_size);
         } else {
             rc = fail(err, err_size, "manifest: unknown key '%s'", item->string);
         }

@@ -3,9 +3,15 @@
 **   {"instance": "fresh" | "reuse",
 **    "limits": {"timeout_ms": 300, "memory_pages": 16, "fuel": 100000000,
 **               "call_depth": 10000, "max_concurrency": 8},
-**    "exports": {"greet": {"params": ["string"], "results": ["string"]}}}
-** Interface types: s32 u32 s64 u64 f32 f64 bool string bytes. Unknown keys,
-** wrong types and out-of-range values are errors, reported like load errors.
+**    "exports": {"greet": {"params": ["string"], "results": ["string"]}},
+**    "routes": ["/hello", "/api/..."],
+**    "wasi": {"dirs": {...}, "env": {...}, "args": [...]}}
+** Interface types: s32 u32 s64 u64 f32 f64 bool string bytes. "routes" and
+** "wasi" concern CGI (WASI command) modules: the routes they answer (default
+** "/run/<name>/...": /run/<name> and everything below it; a route ending in
+** "/..." matches its prefix and below, any other only itself) and the grants
+** of server/cgi.h. Unknown keys, wrong types and out-of-range values are
+** errors, reported like load errors.
 */
 #ifndef WF_MANIFEST_H
 #define WF_MANIFEST_H
@@ -41,7 +47,12 @@ typedef struct wf_manifest {
     int64_t timeout_ms, memory_pages, fuel, call_depth, max_concurrency;
     size_t export_count;
     wf_manifest_export_t *exports; /* owned */
+    size_t route_count;            /* 0: the default route, /run/<name>/... */
+    char **routes;                 /* owned */
+    struct wf_cgi_config *wasi;    /* owned: the "wasi" grants (cgi.h), or NULL */
 } wf_manifest_t;
+
+#define WF_MANIFEST_MAX_ROUTE 200 /* bytes in a route */
 
 /*
 ** Parses a manifest; text NULL means no manifest file (all defaults). On
@@ -64,6 +75,17 @@ const wf_manifest_export_t *wf_manifest_find(const wf_manifest_t *manifest, cons
 int wf_manifest_check_export(const wf_manifest_export_t *adapter, uint32_t param_count,
                              const uint8_t *params, uint32_t result_count, const uint8_t *results,
                              bool *result_pointer, char *err, size_t err_size);
+
+/*
+** Matches a request path (raw, without the query) against the routes of
+** module name (the manifest's, or "/run/<name>/..."). On a match returns a
+** score (longer fixed parts score higher; an exact route beats a wildcard of
+** the same length), fills script_len with the length of the path's part the
+** route fixed (SCRIPT_NAME; the rest is PATH_INFO) and route with the
+** matching route's text (X_MATCHED_ROUTE). Returns 0 when nothing matches.
+*/
+size_t wf_manifest_route_match(const wf_manifest_t *manifest, const char *name, const char *path,
+                               size_t *script_len, char *route, size_t route_size);
 
 /* The type's name as written in manifests. */
 const char *wf_abi_type_name(wf_abi_type_t type);

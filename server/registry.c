@@ -686,6 +686,15 @@ wf_version_t *wf_registry_get(wf_registry_t *reg, const char *name)
     return v;
 }
 
+void wf_registry_each(wf_registry_t *reg, void (*fn)(void *user, wf_version_t *version), void *user)
+{
+    pthread_mutex_lock(&reg->mutex);
+    for (size_t i = 0; i < reg->entry_count; i++)
+        if (reg->entries[i].current)
+            fn(user, reg->entries[i].current);
+    pthread_mutex_unlock(&reg->mutex);
+}
+
 int wf_registry_count(wf_registry_t *reg)
 {
     int n = 0;

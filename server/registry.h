@@ -68,6 +68,13 @@ void wf_registry_free(wf_registry_t *registry);
 
 /* The current version of a module, retained (release it), or NULL. Thread-safe. */
 wf_version_t *wf_registry_get(wf_registry_t *registry, const char *name);
+/*
+** Calls fn(user, version) for the current version of every module, under
+** the registry's lock: fn must be quick, must not call back into the
+** registry, and retains a version it keeps. Thread-safe.
+*/
+void wf_registry_each(wf_registry_t *registry, void (*fn)(void *user, wf_version_t *version),
+                      void *user);
 /* The number of modules being served. Thread-safe. */
 int wf_registry_count(wf_registry_t *registry);
 /* Counts a finished call of module name (status, duration) for /metrics. */

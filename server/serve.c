@@ -10,6 +10,8 @@
 **   GET  /admin/modules           JSON list of modules (admin.token, or loopback)
 **   POST /fn/<module>/<export>    call a function (JSON call or adapter ABI)
 **   ANY  /fn/<module>[/<path>]    a WASI command module (_start), CGI (WAGI) style
+**   ANY  /run/<module>[/<path>]   the same, through the module's CGI routes: the
+**                                 manifest's "routes", default /run/<module>/...
 */
 #include <signal.h>
 #include <stdio.h>
@@ -108,9 +110,14 @@ static int64_t pick(int64_t manifest, int64_t config)
 }
 
 /*
-** POST /fn/<module>/<export>: looks the module up, checks its concurrency
-** limit, and queues the call.
+** Queues a call of export_name ("" for the CGI entry) on v (a reference the
+** job takes over), after checking the module's concurrency limit. script and
+** route are the matched CGI route's SCRIPT_NAME and text, or NULL.
 */
+static void queue_job(serve_t *s, wf_http_request_t *req, wf_version_t *v, const char *export_name,
+                      const char *script, const char *route);
+
+/* POST /fn/<module>/<export>: looks the module up and queues the call. */
 static void route_function(serve_t *s, wf_http_request_t *req, const char *rest)
 {
     const char *slash = strchr(rest, '/');
@@ -127,6 +134,60 @@ static void route_function(serve_t *s, wf_http_request_t *req, const char *rest)
         respond_json_error(req, 404, "no such module", NULL);
         return;
     }
+    queue_job(s, req, v, export_name, NULL, NULL);
+}
+
+/* The best CGI route for a path, over every module (wf_registry_each). */
+typedef struct route_search {
+    const char *path;
+    size_t score, script_len;
+    char route[WF_MANIFEST_MAX_ROUTE];
+    wf_version_t *best; /* retained */
+} route_search_t;
+
+static void route_consider(void *user, wf_version_t *v)
+{
+    route_search_t *rs = user;
+    char route[WF_MANIFEST_MAX_ROUTE];
+    size_t script_len = 0;
+    size_t score =
+        wf_manifest_route_match(v->manifest, v->name, rs->path, &script_len, route, sizeof route);
+    if (score <= rs->score)
+        return;
+    wf_export_desc_t start;
+    if (wf_module_find_export(v->module, "_start", &start) != WF_OK ||
+        start.type.kind != WF_EXTERN_FUNC || !wf_wasi_module_uses(v->module))
+        return;
+    wf_version_release(rs->best);
+    rs->best = wf_version_retain(v);
+    rs->score = score;
+    rs->script_len = script_len;
+    memcpy(rs->route, route, sizeof route);
+}
+
+/*
+** Any other path: the WASI command module whose CGI route (the manifest's
+** "routes", default /run/<module>/...) matches it best, called CGI style.
+*/
+static void route_cgi(serve_t *s, wf_http_request_t *req)
+{
+    route_search_t rs = {.path = req->path};
+    wf_registry_each(s->registry, route_consider, &rs);
+    if (!rs.best) {
+        respond_json_error(req, 404, "not found", NULL);
+        return;
+    }
+    char script[WF_MANIFEST_MAX_ROUTE];
+    size_t len = rs.script_len < sizeof script ? rs.script_len : sizeof script - 1;
+    memcpy(script, req->path, len);
+    script[len] = '\0';
+    snprintf(req->module, sizeof req->module, "%s", rs.best->name);
+    queue_job(s, req, rs.best, "", script, rs.route);
+}
+
+static void queue_job(serve_t *s, wf_http_request_t *req, wf_version_t *v, const char *export_name,
+                      const char *script, const char *route)
+{
     const wf_manifest_t *m = v->manifest;
     int64_t limit = pick(m->max_concurrency, s->config.max_concurrency);
     if (limit > 0 && atomic_load(&v->inflight) >= limit) {
@@ -145,6 +206,10 @@ static void route_function(serve_t *s, wf_http_request_t *req, const char *rest)
     job->request = req;
     job->queued_ns = wf_sandbox_now_ns();
     snprintf(job->export_name, sizeof job->export_name, "%s", export_name);
+    if (route) {
+        snprintf(job->script_name, sizeof job->script_name, "%s", script);
+        snprintf(job->matched_route, sizeof job->matched_route, "%s", route);
+    }
     job->limits.timeout_ms = (uint64_t)pick(m->timeout_ms, s->config.timeout_ms);
     job->limits.memory_pages = (uint32_t)pick(m->memory_pages, s->config.memory_pages);
     job->limits.fuel = (uint64_t)pick(m->fuel, s->config.fuel);
@@ -196,7 +261,7 @@ static void on_request(void *user, wf_http_request_t *req)
         respond_buf(req, 200, "application/json", &body);
     } else {
         wf_buf_close(&body);
-        respond_json_error(req, 404, "not found", NULL);
+        route_cgi(s, req);
     }
 }
 
@@ -284,6 +349,8 @@ static void usage(FILE *out)
                  "[--workers N]\n\n"
                  "Serves a directory of WebAssembly modules over HTTP:\n"
                  "  POST /fn/<module>/<export>   call a function\n"
+                 "  ANY  /run/<module>[/...]     run a WASI command CGI style (or the\n"
+                 "                               routes in the module's manifest)\n"
                  "  GET  /healthz, /metrics, /admin/modules\n\n"
                  "options (they override the config file):\n"
                  "  --config FILE        JSON config file (keys below)\n"

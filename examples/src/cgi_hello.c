@@ -1,21 +1,24 @@
 /*
 ** A CGI function (WAGI style) in C: the request arrives as environment
 ** variables and stdin, the response leaves on stdout as CGI headers, a blank
-** line and the body. Served by `make run` at /fn/cgi_hello:
+** line and the body. Served by `make run` at /run/cgi_hello (and below):
 **
-**   curl 'localhost:8080/fn/cgi_hello?name=wafer'     a greeting, 200
-**   curl -d @file localhost:8080/fn/cgi_hello          byte count and checksum of the body
-**   curl -i 'localhost:8080/fn/cgi_hello?status=418'   Status: header
-**   curl -i 'localhost:8080/fn/cgi_hello?go=/x'        Location: header (302)
+**   curl 'localhost:8080/run/cgi_hello?name=wafer'     a greeting, 200
+**   curl -d @file localhost:8080/run/cgi_hello          byte count and checksum of the body
+**   curl -i 'localhost:8080/run/cgi_hello?status=418'   Status: header
+**   curl -i 'localhost:8080/run/cgi_hello?go=/x'        Location: header (302)
 **
 ** With a manifest granting a directory, an environment variable and
 ** arguments ("wasi": {"dirs": {"/data": "."}, "env": {"GREETING": "hi"},
 ** "args": ["one"]}), it also shows the first line of /data/hello.txt, the
-** GREETING variable and its arguments.
+** GREETING variable and its arguments; `?write=1` tries to create
+** /data/written.txt (refused unless the grant is writable).
 **
 ** Built with
-**   clang-14 --target=wasm32-wasi -O2 -o examples/cgi_hello.wasm examples/src/cgi_hello.c
+**   clang-14 --target=wasm32-wasi -O2 -Wl,--strip-debug -o examples/cgi_hello.wasm \
+**       examples/src/cgi_hello.c
 */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +76,7 @@ int main(int argc, char **argv)
     printf("\n");
     printf("Hello, %s!\n", name);
     printf("method: %s\n", method ? method : "");
+    printf("script name: %s\n", getenv("SCRIPT_NAME") ? getenv("SCRIPT_NAME") : "");
     printf("path info: %s\n", getenv("PATH_INFO") ? getenv("PATH_INFO") : "");
     printf("query: %s\n", query ? query : "");
     printf("route: %s\n", getenv("X_MATCHED_ROUTE") ? getenv("X_MATCHED_ROUTE") : "");
@@ -88,6 +92,12 @@ int main(int argc, char **argv)
         if (fgets(line, sizeof line, file))
             printf("/data/hello.txt: %s", line);
         fclose(file);
+    }
+    if (query && query_value(query, "write", value, sizeof value)) {
+        FILE *out = fopen("/data/written.txt", "w");
+        printf("write /data/written.txt: %s\n", out ? "ok" : strerror(errno));
+        if (out)
+            fclose(out);
     }
     return 0;
 }
