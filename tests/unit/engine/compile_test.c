@@ -4,6 +4,8 @@
 ** those shortcuts checked by running code, the trap map, and the refusal of
 ** what is not supported yet.
 */
+#include <math.h>
+
 #include "compile.h"
 #include "runtime.h"
 #include "test.h"
@@ -166,6 +168,87 @@ static void test_hazards(void)
     wf_module_free(m);
 }
 
+static wf_err_t call_f64(wf_instance_t *inst, const char *name, double x, int32_t *out)
+{
+    wf_extern_t e;
+    if (wf_instance_export(inst, name, &e) != WF_OK)
+        return WF_ERR_NOT_FOUND;
+    wf_val_t arg = {.type = WF_F64}, result;
+    memcpy(&arg.of.f64_bits, &x, sizeof x);
+    wf_error_info_t err;
+    wf_err_t rc = wf_func_call(e.of.func, &arg, 1, &result, 1, &err);
+    *out = result.of.i32;
+    return rc;
+}
+
+/* The memory-operand and pairing shortcuts: shapes, results, edge cases. */
+static void test_fusions(void)
+{
+    wf_module_t *m = load(
+        "(module (memory 1)"
+        "  (func (export \"rmw\") (param i32 i32) (result i32)"
+        "    (i32.store (local.get 0) (i32.add (local.get 1) (i32.load (local.get 0))))"
+        "    (i32.load (local.get 0)))"
+        "  (func (export \"fold\") (param i32 i32) (result i32)"
+        "    (i32.load (i32.sub (local.get 0) (i32.const 4))))"
+        "  (func (export \"store_imm\") (param i32 i32) (result i32)"
+        "    (i32.store8 (local.get 0) (i32.const 0x1ff)) (i32.load (local.get 0)))"
+        "  (func (export \"chain\") (param i32 i32) (result i32)"
+        "    local.get 0 local.get 1 i32.add local.set 0"
+        "    local.get 0 local.get 1 i32.add local.set 1"
+        "    local.get 0 i32.const 1 i32.add local.set 0"
+        "    local.get 0 i32.const 10 i32.add local.set 0"
+        "    (i32.sub (local.get 1) (local.get 0)))"
+        "  (func (export \"less\") (param f64) (result i32)"
+        "    (block (br_if 0 (f64.lt (local.get 0) (f64.const 1))) (return (i32.const 0)))"
+        "    (i32.const 1)))");
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    const char *rmw = listing(m, 0);
+    CHECK(strstr(rmw, "I32_ADD_R") != NULL);
+    CHECK_INT(count(rmw, "I32_STORE"), 0);
+    const char *fold = listing(m, 1);
+    CHECK(strstr(fold, "I32_LOAD         2 0 4294967292 0") != NULL);
+    CHECK_INT(count(fold, "SUB"), 0);
+    CHECK(strstr(listing(m, 2), "I32_STORE8_I") != NULL);
+    CHECK(strstr(listing(m, 3), "I32_ADD2") != NULL);
+    CHECK(strstr(listing(m, 3), "I32_ADD_I2") != NULL);
+    CHECK(strstr(listing(m, 4), "BR_F64_LT_I") != NULL);
+
+    wf_instance_t *inst = NULL;
+    wf_error_info_t err;
+    CHECK_INT(wf_instance_new(m, NULL, 0, NULL, &inst, &err), WF_OK);
+    if (inst) {
+        CHECK_INT(run2(inst, "rmw", 100, 5), 5);
+        CHECK_INT(run2(inst, "rmw", 100, 7), 12);
+        /* out of bounds: the trap names the load, which comes first */
+        wf_extern_t e;
+        CHECK_INT(wf_instance_export(inst, "rmw", &e), WF_OK);
+        wf_val_t args[2] = {{.type = WF_I32, .of.i32 = 65534}, {.type = WF_I32, .of.i32 = 1}};
+        wf_val_t result;
+        CHECK_INT(wf_func_call(e.of.func, args, 2, &result, 1, &err), WF_ERR_TRAP_MEMORY_OOB);
+        CHECK_INT(m->bytes[err.offset], 0x28); /* i32.load */
+        CHECK_INT(run2(inst, "fold", 104, 0), 12);
+        /* 2 - 4 wraps to 0xFFFFFFFE before the offset: out of bounds */
+        CHECK_INT(wf_instance_export(inst, "fold", &e), WF_OK);
+        args[0].of.i32 = 2;
+        CHECK_INT(wf_func_call(e.of.func, args, 2, &result, 1, &err), WF_ERR_TRAP_MEMORY_OOB);
+        CHECK_INT(run2(inst, "store_imm", 200, 0), 0xFF);
+        /* a = 3 + 4 = 7; b = 7 + 4 = 11; a = 7 + 1 + 10 = 18 */
+        CHECK_INT(run2(inst, "chain", 3, 4), 11 - 18);
+        int32_t r = -1;
+        CHECK_INT(call_f64(inst, "less", 0.5, &r), WF_OK);
+        CHECK_INT(r, 1);
+        CHECK_INT(call_f64(inst, "less", 2.0, &r), WF_OK);
+        CHECK_INT(r, 0);
+        CHECK_INT(call_f64(inst, "less", NAN, &r), WF_OK);
+        CHECK_INT(r, 0);
+        wf_instance_free(inst);
+    }
+    wf_module_free(m);
+}
+
 static void test_unsupported(void)
 {
     wf_err_t rc;
@@ -180,6 +263,7 @@ int main(void)
 {
     test_shapes();
     test_hazards();
+    test_fusions();
     test_unsupported();
     return TEST_DONE();
 }
