@@ -461,6 +461,10 @@ static bool is_fusable_compare(uint16_t iop, wf__iop_t *branch, wf__iop_t *inver
         FUSE(EQ, NE) FUSE(NE, EQ) FUSE(LT_S, GE_S) FUSE(LT_U, GE_U) FUSE(GT_S, LE_S)
             FUSE(GT_U, LE_U) FUSE(LE_S, GT_S) FUSE(LE_U, GT_U) FUSE(GE_S, LT_S) FUSE(GE_U, LT_U)
 #undef FUSE
+#define FUSEM(n, inv_n) {WF_IOP_I32_##n##_M, WF_IOP_BR_I32_##n##_M, WF_IOP_BR_I32_##inv_n##_M},
+        FUSEM(EQ, NE) FUSEM(NE, EQ) FUSEM(LT_S, GE_S) FUSEM(LT_U, GE_U) FUSEM(GT_S, LE_S)
+        FUSEM(GT_U, LE_U) FUSEM(LE_S, GT_S) FUSEM(LE_U, GT_U) FUSEM(GE_S, LT_S) FUSEM(GE_U, LT_U)
+#undef FUSEM
     /* floats: no inverse (the negation of a comparison with NaN is not one) */
 #define FUSEF(t, n)                                                 \
     {WF_IOP_##t##_##n, WF_IOP_BR_##t##_##n, WF_IOP_COUNT_},         \
@@ -495,16 +499,17 @@ static size_t try_fuse(compiler_t *c, bool negate)
     if (c->last_iop == WF_IOP_I32_EQZ) {
         /* [eqz d a] → [br_unless a off] (or br_if when negated) */
         set_handler(c, at, negate ? WF_IOP_BR_IF : WF_IOP_BR_UNLESS);
-        c->cells[at + 1] = c->cells[at + 2];
     } else if (is_fusable_compare(c->last_iop, &br, &inv) &&
                (!negate || inv != WF_IOP_COUNT_)) {
-        /* [cmp d a b] → [br_cmp a b off] */
+        /* [cmp d a b] → [br_cmp a b off], [cmp_M d a addr add offset] →
+           [br_cmp_M a addr add offset off] */
         set_handler(c, at, negate ? inv : br);
-        c->cells[at + 1] = c->cells[at + 2];
-        c->cells[at + 2] = c->cells[at + 3];
     } else {
         return 0;
     }
+    /* Drop d: the operands move down a cell and the last becomes the offset. */
+    for (size_t k = at + 1; k + 1 < c->ncells; k++)
+        c->cells[k] = c->cells[k + 1];
     c->nvs--;
     c->last_valid = false;
     return c->ncells - 1;
@@ -769,10 +774,52 @@ static uint16_t natural_load(wf__iop_t iop)
     }
 }
 
+/* The op with its operands swapped, where that is the same operation. */
+static wf__iop_t swapped_op(wf__iop_t iop)
+{
+    switch (iop) {
+#define SW_SAME(t) case WF_IOP_##t##_EQ: case WF_IOP_##t##_NE: return iop;
+#define SW(t, a, b) case WF_IOP_##t##_##a: return WF_IOP_##t##_##b; \
+                    case WF_IOP_##t##_##b: return WF_IOP_##t##_##a;
+        SW_SAME(I32) SW_SAME(I64) SW_SAME(F32) SW_SAME(F64)
+        SW(I32, LT_S, GT_S) SW(I32, LT_U, GT_U) SW(I32, LE_S, GE_S) SW(I32, LE_U, GE_U)
+        SW(I64, LT_S, GT_S) SW(I64, LT_U, GT_U) SW(I64, LE_S, GE_S) SW(I64, LE_U, GE_U)
+        SW(F32, LT, GT) SW(F32, LE, GE) SW(F64, LT, GT) SW(F64, LE, GE)
+#undef SW
+#undef SW_SAME
+    case WF_IOP_I32_ADD: case WF_IOP_I32_MUL: case WF_IOP_I32_AND: case WF_IOP_I32_OR:
+    case WF_IOP_I32_XOR: case WF_IOP_I64_ADD: case WF_IOP_I64_MUL: case WF_IOP_I64_AND:
+    case WF_IOP_I64_OR: case WF_IOP_I64_XOR:
+        return iop;
+    default:
+        return WF_IOP_COUNT_;
+    }
+}
+
 static void compile_binary(compiler_t *c, wf__iop_t iop, bool has_imm, uint8_t result)
 {
     const vval_t *vb = &c->vs[c->nvs - 1];
     size_t at;
+    wf__iop_t sw = has_imm ? swapped_op(iop) : WF_IOP_COUNT_;
+    if (sw != WF_IOP_COUNT_ && vb->kind == V_LOCAL && c->vs[c->nvs - 2].kind == V_STACK &&
+        c->last_valid && c->last_pos == c->nvs - 2 && c->last_iop == natural_load(sw)) {
+        /* [load t addr add off], then op(t, local): [sw_M d local addr add off] */
+        at = c->last_instr;
+        uint32_t a = vb->slot;
+        c->nvs -= 2;
+        emit_u(c, c->cells[at + 4].u);
+        if (!c->oom) {
+            c->cells[at + 4] = c->cells[at + 3];
+            c->cells[at + 3] = c->cells[at + 2];
+            c->cells[at + 2].u = a;
+            c->cells[at + 1].u = home(c, c->nvs);
+        }
+        sw = (wf__iop_t)(sw + 2); /* NAME_M */
+        set_handler(c, at, sw);
+        push_stack(c, result);
+        set_last(c, at, sw);
+        return;
+    }
     if (has_imm && vb->kind == V_STACK && c->vs[c->nvs - 2].kind != V_CONST &&
         c->last_valid && c->last_pos == c->nvs - 1 && c->last_iop == natural_load(iop)) {
         /* [load t addr add off] then [op d a t]: [op_M d a addr add off] */

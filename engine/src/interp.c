@@ -311,6 +311,19 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
         NEXT(4);                              \
     }
 
+#define FUSED_M(name, EXPR)                    \
+    CASE(BR_I32_##name##_M)                    \
+    {                                          \
+        uint32_t a = (uint32_t)S(1);           \
+        uint64_t ea = EA(2);                   \
+        uint32_t b;                            \
+        MEM_CHECK(ea, sizeof b);               \
+        memcpy(&b, mem_base + ea, sizeof b);   \
+        if (EXPR)                              \
+            BRANCH(pc[5].i);                   \
+        NEXT(6);                               \
+    }
+
 #define FUSEDF(T, name, EXPR)                 \
     CASE(BR_##T##_##name)                     \
     {                                         \
@@ -430,6 +443,16 @@ dispatch:
     FUSED(LE_U, a <= b)
     FUSED(GE_S, (int32_t)a >= (int32_t)b)
     FUSED(GE_U, a >= b)
+    FUSED_M(EQ, a == b)
+    FUSED_M(NE, a != b)
+    FUSED_M(LT_S, (int32_t)a < (int32_t)b)
+    FUSED_M(LT_U, a < b)
+    FUSED_M(GT_S, (int32_t)a > (int32_t)b)
+    FUSED_M(GT_U, a > b)
+    FUSED_M(LE_S, (int32_t)a <= (int32_t)b)
+    FUSED_M(LE_U, a <= b)
+    FUSED_M(GE_S, (int32_t)a >= (int32_t)b)
+    FUSED_M(GE_U, a >= b)
     FUSEDF(F32, EQ, a == b)
     FUSEDF(F32, NE, a != b)
     FUSEDF(F32, LT, a < b)

@@ -98,6 +98,17 @@
     X(BR_F64_GT_I,   SPECIAL, 3) \
     X(BR_F64_LE_I,   SPECIAL, 3) \
     X(BR_F64_GE_I,   SPECIAL, 3) \
+    /* i32 compare-and-branch with b from memory: a, addr, add, offset, off */ \
+    X(BR_I32_EQ_M,   SPECIAL, 5) \
+    X(BR_I32_NE_M,   SPECIAL, 5) \
+    X(BR_I32_LT_S_M, SPECIAL, 5) \
+    X(BR_I32_LT_U_M, SPECIAL, 5) \
+    X(BR_I32_GT_S_M, SPECIAL, 5) \
+    X(BR_I32_GT_U_M, SPECIAL, 5) \
+    X(BR_I32_LE_S_M, SPECIAL, 5) \
+    X(BR_I32_LE_U_M, SPECIAL, 5) \
+    X(BR_I32_GE_S_M, SPECIAL, 5) \
+    X(BR_I32_GE_U_M, SPECIAL, 5) \
     /* data movement */ \
     X(COPY,          SPECIAL, 2)  /* d, s */ \
     X(COPY2,         SPECIAL, 4)  /* d1, s1, d2, s2: two copies in order */ \

@@ -199,6 +199,10 @@ static void test_fusions(void)
         "    local.get 0 i32.const 1 i32.add local.set 0"
         "    local.get 0 i32.const 10 i32.add local.set 0"
         "    (i32.sub (local.get 1) (local.get 0)))"
+        "  (func (export \"mem_lt\") (param i32 i32) (result i32)"
+        "    (block (br_if 0 (i32.lt_s (i32.load (local.get 0)) (local.get 1))) (return (i32.const 0)))"
+        "    (if (result i32) (i32.lt_s (i32.load (local.get 0)) (local.get 1))"
+        "      (then (i32.const 1)) (else (i32.const 2))))"
         "  (func (export \"less\") (param f64) (result i32)"
         "    (block (br_if 0 (f64.lt (local.get 0) (f64.const 1))) (return (i32.const 0)))"
         "    (i32.const 1)))");
@@ -214,7 +218,10 @@ static void test_fusions(void)
     CHECK(strstr(listing(m, 2), "I32_STORE8_I") != NULL);
     CHECK(strstr(listing(m, 3), "I32_ADD2") != NULL);
     CHECK(strstr(listing(m, 3), "I32_ADD_I2") != NULL);
-    CHECK(strstr(listing(m, 4), "BR_F64_LT_I") != NULL);
+    /* load < local: the swapped comparison takes the load (local > load) */
+    CHECK(strstr(listing(m, 4), "BR_I32_GT_S_M") != NULL);
+    CHECK(strstr(listing(m, 4), "BR_I32_LE_S_M") != NULL); /* if: branch when it fails */
+    CHECK(strstr(listing(m, 5), "BR_F64_LT_I") != NULL);
 
     wf_instance_t *inst = NULL;
     wf_error_info_t err;
@@ -237,6 +244,9 @@ static void test_fusions(void)
         CHECK_INT(run2(inst, "store_imm", 200, 0), 0xFF);
         /* a = 3 + 4 = 7; b = 7 + 4 = 11; a = 7 + 1 + 10 = 18 */
         CHECK_INT(run2(inst, "chain", 3, 4), 11 - 18);
+        /* mem[200] = 0xFF from store_imm: 255 < 300 holds, 255 < 7 fails */
+        CHECK_INT(run2(inst, "mem_lt", 200, 300), 1);
+        CHECK_INT(run2(inst, "mem_lt", 200, 7), 0);
         int32_t r = -1;
         CHECK_INT(call_f64(inst, "less", 0.5, &r), WF_OK);
         CHECK_INT(r, 1);
