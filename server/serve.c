@@ -174,7 +174,19 @@ static void route_cgi(serve_t *s, wf_http_request_t *req)
     route_search_t rs = {.path = req->path};
     wf_registry_each(s->registry, route_consider, &rs);
     if (!rs.best) {
-        respond_json_error(req, 404, "not found", NULL);
+        /* /run/<module> of a module that is not a WASI command: say so. */
+        const char *name = !strncmp(req->path, "/run/", 5) ? req->path + 5 : NULL;
+        size_t name_len = name ? strcspn(name, "/") : 0;
+        char module[sizeof req->module];
+        wf_version_t *v = NULL;
+        if (name_len && name_len < sizeof module) {
+            memcpy(module, name, name_len);
+            module[name_len] = '\0';
+            v = wf_registry_get(s->registry, module);
+        }
+        respond_json_error(req, 404,
+                           v ? "the module is not a CGI (WASI command) module" : "not found", NULL);
+        wf_version_release(v);
         return;
     }
     char script[WF_MANIFEST_MAX_ROUTE];
