@@ -462,15 +462,17 @@ static bool is_fusable_compare(uint16_t iop, wf__iop_t *branch, wf__iop_t *inver
             FUSE(GT_U, LE_U) FUSE(LE_S, GT_S) FUSE(LE_U, GT_U) FUSE(GE_S, LT_S) FUSE(GE_U, LT_U)
 #undef FUSE
 #define FUSEM(n, inv_n) {WF_IOP_I32_##n##_M, WF_IOP_BR_I32_##n##_M, WF_IOP_BR_I32_##inv_n##_M},
-        FUSEM(EQ, NE) FUSEM(NE, EQ) FUSEM(LT_S, GE_S) FUSEM(LT_U, GE_U) FUSEM(GT_S, LE_S)
-        FUSEM(GT_U, LE_U) FUSEM(LE_S, GT_S) FUSEM(LE_U, GT_U) FUSEM(GE_S, LT_S) FUSEM(GE_U, LT_U)
+                FUSEM(EQ, NE) FUSEM(NE, EQ) FUSEM(LT_S, GE_S) FUSEM(LT_U, GE_U) FUSEM(GT_S, LE_S)
+                    FUSEM(GT_U, LE_U) FUSEM(LE_S, GT_S) FUSEM(LE_U, GT_U) FUSEM(GE_S, LT_S)
+                        FUSEM(GE_U, LT_U)
 #undef FUSEM
     /* floats: no inverse (the negation of a comparison with NaN is not one) */
-#define FUSEF(t, n)                                                 \
-    {WF_IOP_##t##_##n, WF_IOP_BR_##t##_##n, WF_IOP_COUNT_},         \
-    {WF_IOP_##t##_##n##_I, WF_IOP_BR_##t##_##n##_I, WF_IOP_COUNT_},
-        FUSEF(F32, EQ) FUSEF(F32, NE) FUSEF(F32, LT) FUSEF(F32, GT) FUSEF(F32, LE) FUSEF(F32, GE)
-        FUSEF(F64, EQ) FUSEF(F64, NE) FUSEF(F64, LT) FUSEF(F64, GT) FUSEF(F64, LE) FUSEF(F64, GE)
+#define FUSEF(t, n)                                                                                \
+    {WF_IOP_##t##_##n, WF_IOP_BR_##t##_##n, WF_IOP_COUNT_},                                        \
+        {WF_IOP_##t##_##n##_I, WF_IOP_BR_##t##_##n##_I, WF_IOP_COUNT_},
+                            FUSEF(F32, EQ) FUSEF(F32, NE) FUSEF(F32, LT) FUSEF(F32, GT)
+                                FUSEF(F32, LE) FUSEF(F32, GE) FUSEF(F64, EQ) FUSEF(F64, NE)
+                                    FUSEF(F64, LT) FUSEF(F64, GT) FUSEF(F64, LE) FUSEF(F64, GE)
 #undef FUSEF
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
@@ -499,8 +501,7 @@ static size_t try_fuse(compiler_t *c, bool negate)
     if (c->last_iop == WF_IOP_I32_EQZ) {
         /* [eqz d a] → [br_unless a off] (or br_if when negated) */
         set_handler(c, at, negate ? WF_IOP_BR_IF : WF_IOP_BR_UNLESS);
-    } else if (is_fusable_compare(c->last_iop, &br, &inv) &&
-               (!negate || inv != WF_IOP_COUNT_)) {
+    } else if (is_fusable_compare(c->last_iop, &br, &inv) && (!negate || inv != WF_IOP_COUNT_)) {
         /* [cmp d a b] → [br_cmp a b off], [cmp_M d a addr add offset] →
            [br_cmp_M a addr add offset off] */
         set_handler(c, at, negate ? inv : br);
@@ -712,10 +713,12 @@ static void compile_local_set(compiler_t *c, uint32_t local, bool tee)
 static bool inverse_compare(uint16_t iop, wf__iop_t *out)
 {
     static const uint16_t pairs[][2] = {
-#define INV(t, a, b) {WF_IOP_##t##_##a, WF_IOP_##t##_##b}, {WF_IOP_##t##_##a##_I, WF_IOP_##t##_##b##_I},
-#define INVS(t) INV(t, EQ, NE) INV(t, NE, EQ) INV(t, LT_S, GE_S) INV(t, GE_S, LT_S) \
-    INV(t, LT_U, GE_U) INV(t, GE_U, LT_U) INV(t, GT_S, LE_S) INV(t, LE_S, GT_S)      \
-    INV(t, GT_U, LE_U) INV(t, LE_U, GT_U)
+#define INV(t, a, b)                                                                               \
+    {WF_IOP_##t##_##a, WF_IOP_##t##_##b}, {WF_IOP_##t##_##a##_I, WF_IOP_##t##_##b##_I},
+#define INVS(t)                                                                                    \
+    INV(t, EQ, NE)                                                                                 \
+    INV(t, NE, EQ) INV(t, LT_S, GE_S) INV(t, GE_S, LT_S) INV(t, LT_U, GE_U) INV(t, GE_U, LT_U)     \
+        INV(t, GT_S, LE_S) INV(t, LE_S, GT_S) INV(t, GT_U, LE_U) INV(t, LE_U, GT_U)
         INVS(I32) INVS(I64)
 #undef INVS
 #undef INV
@@ -763,8 +766,8 @@ static uint16_t natural_load(wf__iop_t iop)
 #define NL_LOAD_OF_F32 WF_IOP_I32_LOAD
 #define NL_LOAD_OF_I64 WF_IOP_I64_LOAD
 #define NL_LOAD_OF_F64 WF_IOP_I64_LOAD
-#define NL_BIN(name, cells, TA, TB, ...) \
-    case WF_IOP_##name:                  \
+#define NL_BIN(name, cells, TA, TB, ...)                                                           \
+    case WF_IOP_##name:                                                                            \
         return NL_LOAD_OF_##TB;
 #define NL(name, cat, ...) NL_##cat(name, __VA_ARGS__)
         WF__IOPS(NL)
@@ -778,19 +781,25 @@ static uint16_t natural_load(wf__iop_t iop)
 static wf__iop_t swapped_op(wf__iop_t iop)
 {
     switch (iop) {
-#define SW_SAME(t) case WF_IOP_##t##_EQ: case WF_IOP_##t##_NE: return iop;
-#define SW(t, a, b) case WF_IOP_##t##_##a: return WF_IOP_##t##_##b; \
-                    case WF_IOP_##t##_##b: return WF_IOP_##t##_##a;
-        SW_SAME(I32) SW_SAME(I64) SW_SAME(F32) SW_SAME(F64)
-        SW(I32, LT_S, GT_S) SW(I32, LT_U, GT_U) SW(I32, LE_S, GE_S) SW(I32, LE_U, GE_U)
-        SW(I64, LT_S, GT_S) SW(I64, LT_U, GT_U) SW(I64, LE_S, GE_S) SW(I64, LE_U, GE_U)
-        SW(F32, LT, GT) SW(F32, LE, GE) SW(F64, LT, GT) SW(F64, LE, GE)
+#define SW_SAME(t)                                                                                 \
+    case WF_IOP_##t##_EQ:                                                                          \
+    case WF_IOP_##t##_NE:                                                                          \
+        return iop;
+#define SW(t, a, b)                                                                                \
+    case WF_IOP_##t##_##a:                                                                         \
+        return WF_IOP_##t##_##b;                                                                   \
+    case WF_IOP_##t##_##b:                                                                         \
+        return WF_IOP_##t##_##a;
+        SW_SAME(I32)
+        SW_SAME(I64) SW_SAME(F32) SW_SAME(F64) SW(I32, LT_S, GT_S) SW(I32, LT_U, GT_U)
+            SW(I32, LE_S, GE_S) SW(I32, LE_U, GE_U) SW(I64, LT_S, GT_S) SW(I64, LT_U, GT_U)
+                SW(I64, LE_S, GE_S) SW(I64, LE_U, GE_U) SW(F32, LT, GT) SW(F32, LE, GE)
+                    SW(F64, LT, GT) SW(F64, LE, GE)
 #undef SW
 #undef SW_SAME
-    case WF_IOP_I32_ADD: case WF_IOP_I32_MUL: case WF_IOP_I32_AND: case WF_IOP_I32_OR:
-    case WF_IOP_I32_XOR: case WF_IOP_I64_ADD: case WF_IOP_I64_MUL: case WF_IOP_I64_AND:
-    case WF_IOP_I64_OR: case WF_IOP_I64_XOR:
-        return iop;
+                        case WF_IOP_I32_ADD : case WF_IOP_I32_MUL : case WF_IOP_I32_AND
+            : case WF_IOP_I32_OR : case WF_IOP_I32_XOR : case WF_IOP_I64_ADD : case WF_IOP_I64_MUL
+            : case WF_IOP_I64_AND : case WF_IOP_I64_OR : case WF_IOP_I64_XOR : return iop;
     default:
         return WF_IOP_COUNT_;
     }
@@ -820,8 +829,8 @@ static void compile_binary(compiler_t *c, wf__iop_t iop, bool has_imm, uint8_t r
         set_last(c, at, sw);
         return;
     }
-    if (has_imm && vb->kind == V_STACK && c->vs[c->nvs - 2].kind != V_CONST &&
-        c->last_valid && c->last_pos == c->nvs - 1 && c->last_iop == natural_load(iop)) {
+    if (has_imm && vb->kind == V_STACK && c->vs[c->nvs - 2].kind != V_CONST && c->last_valid &&
+        c->last_pos == c->nvs - 1 && c->last_iop == natural_load(iop)) {
         /* [load t addr add off] then [op d a t]: [op_M d a addr add off] */
         at = c->last_instr;
         uint32_t a = use_slot(c, c->nvs - 2); /* emits nothing: not a constant */
@@ -949,9 +958,9 @@ static bool try_read_modify_write(compiler_t *c, wf__iop_t store, const wf__inst
 #define RMW_BINT(name, cells, ...)
 #define RMW_LOAD(name, cells, ...)
 #define RMW_STORE(name, cells, ...)
-#define RMW_BIN(name, cells, TA, TB, TR, ...) \
-    case WF_IOP_##name##_M:                   \
-        base = WF_IOP_##name;                 \
+#define RMW_BIN(name, cells, TA, TB, TR, ...)                                                      \
+    case WF_IOP_##name##_M:                                                                        \
+        base = WF_IOP_##name;                                                                      \
         break;
 #define RMW(name, cat, ...) RMW_##cat(name, __VA_ARGS__)
         WF__IOPS(RMW)

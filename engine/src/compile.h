@@ -18,20 +18,20 @@
 #include "ops.h"
 
 typedef union wf__cell {
-    const void *h;  /* handler: a label address (computed goto) */
-    uint64_t u;     /* op number (switch), slot index, unsigned immediate */
-    int64_t i;      /* branch offset in cells from the instruction start */
-    const void *p;  /* pointer immediate */
+    const void *h; /* handler: a label address (computed goto) */
+    uint64_t u;    /* op number (switch), slot index, unsigned immediate */
+    int64_t i;     /* branch offset in cells from the instruction start */
+    const void *p; /* pointer immediate */
 } wf__cell_t;
 
 struct wf__code {
     wf__cell_t *cells;
     size_t cell_count;
     uint32_t func_index;
-    uint32_t param_slots;  /* params */
-    uint32_t local_slots;  /* params + declared locals */
+    uint32_t param_slots; /* params */
+    uint32_t local_slots; /* params + declared locals */
     uint32_t result_slots;
-    uint32_t frame_slots;  /* everything the frame may touch */
+    uint32_t frame_slots; /* everything the frame may touch */
     /* Trap map: map_pc[i] (a cell index where an instruction starts, in
        ascending order) came from the wasm instruction at module byte offset
        map_offset[i]. */

@@ -52,8 +52,8 @@ static struct wf__exec *exec_new(wf_instance_t *inst)
     ex->stack_slots = bytes / sizeof(uint64_t);
     if (ex->stack_slots < 16)
         ex->stack_slots = 16;
-    ex->max_depth = inst->limits.max_call_depth ? inst->limits.max_call_depth
-                                                : WF__DEFAULT_CALL_DEPTH;
+    ex->max_depth =
+        inst->limits.max_call_depth ? inst->limits.max_call_depth : WF__DEFAULT_CALL_DEPTH;
     ex->stack = wf__alloc(alloc, ex->stack_slots * sizeof *ex->stack);
     ex->frames = wf__alloc(alloc, ((size_t)ex->max_depth + 1) * sizeof *ex->frames);
     if (!ex->stack || !ex->frames) {
@@ -118,42 +118,42 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
 
 #if WF_JUMPTABLE
 #define CASE(name) L_##name:
-#define DISPATCH() goto *pc->h
+#define DISPATCH() goto * pc->h
 #else
 #define CASE(name) case WF_IOP_##name:
 #define DISPATCH() goto dispatch
 #endif
-#define NEXT(n)       \
-    do {              \
-        pc += (n);    \
-        DISPATCH();   \
+#define NEXT(n)                                                                                    \
+    do {                                                                                           \
+        pc += (n);                                                                                 \
+        DISPATCH();                                                                                \
     } while (0)
 
-#define TRAP(kind)                           \
-    do {                                     \
-        trap_code = WF_ERR_TRAP_##kind;      \
-        goto trap;                           \
+#define TRAP(kind)                                                                                 \
+    do {                                                                                           \
+        trap_code = WF_ERR_TRAP_##kind;                                                            \
+        goto trap;                                                                                 \
     } while (0)
 
 /* Fuel and interrupt: polled on calls and backward branches. */
-#define POLL()                                                                    \
-    do {                                                                          \
-        if (UNLIKELY(atomic_load_explicit(&inst->interrupt, memory_order_relaxed))) \
-            TRAP(INTERRUPTED);                                                    \
-        if (UNLIKELY(inst->fuel)) {                                               \
-            if (inst->fuel <= 1)                                                  \
-                TRAP(FUEL);                                                       \
-            inst->fuel--;                                                         \
-        }                                                                         \
+#define POLL()                                                                                     \
+    do {                                                                                           \
+        if (UNLIKELY(atomic_load_explicit(&inst->interrupt, memory_order_relaxed)))                \
+            TRAP(INTERRUPTED);                                                                     \
+        if (UNLIKELY(inst->fuel)) {                                                                \
+            if (inst->fuel <= 1)                                                                   \
+                TRAP(FUEL);                                                                        \
+            inst->fuel--;                                                                          \
+        }                                                                                          \
     } while (0)
 
-#define BRANCH(offset)              \
-    do {                            \
-        int64_t off_ = (offset);    \
-        pc += off_;                 \
-        if (off_ < 0)               \
-            POLL();                 \
-        DISPATCH();                 \
+#define BRANCH(offset)                                                                             \
+    do {                                                                                           \
+        int64_t off_ = (offset);                                                                   \
+        pc += off_;                                                                                \
+        if (off_ < 0)                                                                              \
+            POLL();                                                                                \
+        DISPATCH();                                                                                \
     } while (0)
 
 /*
@@ -163,11 +163,11 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
 ** check looks again before trapping). Calls between functions of the same
 ** instance share these locals, so only a change of instance reloads them.
 */
-#define RELOAD_MEM()                                                                \
-    do {                                                                            \
-        mem = inst->module->memory_count ? inst->memories[0] : NULL;                \
-        mem_base = mem ? mem->base : NULL;                                          \
-        mem_size = mem ? atomic_load_explicit(&mem->size, memory_order_relaxed) : 0; \
+#define RELOAD_MEM()                                                                               \
+    do {                                                                                           \
+        mem = inst->module->memory_count ? inst->memories[0] : NULL;                               \
+        mem_base = mem ? mem->base : NULL;                                                         \
+        mem_size = mem ? atomic_load_explicit(&mem->size, memory_order_relaxed) : 0;               \
     } while (0)
 
 /*
@@ -175,11 +175,11 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
 ** of the i32 address and the offset, so it cannot wrap) plus the access width
 ** must not pass the current size.
 */
-#define MEM_CHECK(ea, width)                                         \
-    do {                                                             \
-        if (UNLIKELY((ea) + (width) > mem_size) &&                   \
-            !memory_grew_since(mem, &mem_size, (ea) + (width)))      \
-            TRAP(MEMORY_OOB);                                        \
+#define MEM_CHECK(ea, width)                                                                       \
+    do {                                                                                           \
+        if (UNLIKELY((ea) + (width) > mem_size) &&                                                 \
+            !memory_grew_since(mem, &mem_size, (ea) + (width)))                                    \
+            TRAP(MEMORY_OOB);                                                                      \
     } while (0)
 
 /* A load's effective address from operands k (address), k+1 (add), k+2 (offset). */
@@ -192,154 +192,154 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
 
 /* Handler bodies for the generic categories of ops.h. */
 #define H_SPECIAL(name, cells)
-#define H_UN(name, cells, TA, TR, EXPR)     \
-    CASE(name)                              \
-    {                                       \
-        CT_##TA a = RD_##TA(S(2));          \
-        S(1) = WR_##TR(EXPR);               \
-        NEXT(3);                            \
+#define H_UN(name, cells, TA, TR, EXPR)                                                            \
+    CASE(name)                                                                                     \
+    {                                                                                              \
+        CT_##TA a = RD_##TA(S(2));                                                                 \
+        S(1) = WR_##TR(EXPR);                                                                      \
+        NEXT(3);                                                                                   \
     }
-#define H_UNT(name, cells, TA, TR, FN)      \
-    CASE(name)                              \
-    {                                       \
-        CT_##TA a = RD_##TA(S(2));          \
-        CT_##TR r;                          \
-        int e = FN(a, &r);                  \
-        if (UNLIKELY(e)) {                  \
-            trap_code = e;                  \
-            goto trap;                      \
-        }                                   \
-        S(1) = WR_##TR(r);                  \
-        NEXT(3);                            \
+#define H_UNT(name, cells, TA, TR, FN)                                                             \
+    CASE(name)                                                                                     \
+    {                                                                                              \
+        CT_##TA a = RD_##TA(S(2));                                                                 \
+        CT_##TR r;                                                                                 \
+        int e = FN(a, &r);                                                                         \
+        if (UNLIKELY(e)) {                                                                         \
+            trap_code = e;                                                                         \
+            goto trap;                                                                             \
+        }                                                                                          \
+        S(1) = WR_##TR(r);                                                                         \
+        NEXT(3);                                                                                   \
     }
-#define H_BIN(name, cells, TA, TB, TR, EXPR) \
-    CASE(name)                               \
-    {                                        \
-        CT_##TA a = RD_##TA(S(2));           \
-        CT_##TB b = RD_##TB(S(3));           \
-        S(1) = WR_##TR(EXPR);                \
-        NEXT(4);                             \
-    }                                        \
-    CASE(name##_I)                           \
-    {                                        \
-        CT_##TA a = RD_##TA(S(2));           \
-        CT_##TB b = RD_##TB(pc[3].u);        \
-        S(1) = WR_##TR(EXPR);                \
-        NEXT(4);                             \
-    }                                        \
-    CASE(name##_M)                           \
-    {                                        \
-        CT_##TA a = RD_##TA(S(2));           \
-        uint64_t ea = EA(3);                 \
-        MT_##TB raw;                         \
-        MEM_CHECK(ea, sizeof raw);           \
-        memcpy(&raw, mem_base + ea, sizeof raw); \
-        CT_##TB b = RD_##TB(raw);            \
-        S(1) = WR_##TR(EXPR);                \
-        NEXT(6);                             \
-    }                                        \
-    CASE(name##_R)                           \
-    {                                        \
-        CT_##TA a = RD_##TA(S(2));           \
-        uint64_t ea = EA(3);                 \
-        MT_##TB raw;                         \
-        MEM_CHECK(ea, sizeof raw);           \
-        memcpy(&raw, mem_base + ea, sizeof raw); \
-        CT_##TB b = RD_##TB(raw);            \
-        raw = (MT_##TB)WR_##TR(EXPR);        \
-        memcpy(mem_base + ea, &raw, sizeof raw); \
-        NEXT(6);                             \
+#define H_BIN(name, cells, TA, TB, TR, EXPR)                                                       \
+    CASE(name)                                                                                     \
+    {                                                                                              \
+        CT_##TA a = RD_##TA(S(2));                                                                 \
+        CT_##TB b = RD_##TB(S(3));                                                                 \
+        S(1) = WR_##TR(EXPR);                                                                      \
+        NEXT(4);                                                                                   \
+    }                                                                                              \
+    CASE(name##_I)                                                                                 \
+    {                                                                                              \
+        CT_##TA a = RD_##TA(S(2));                                                                 \
+        CT_##TB b = RD_##TB(pc[3].u);                                                              \
+        S(1) = WR_##TR(EXPR);                                                                      \
+        NEXT(4);                                                                                   \
+    }                                                                                              \
+    CASE(name##_M)                                                                                 \
+    {                                                                                              \
+        CT_##TA a = RD_##TA(S(2));                                                                 \
+        uint64_t ea = EA(3);                                                                       \
+        MT_##TB raw;                                                                               \
+        MEM_CHECK(ea, sizeof raw);                                                                 \
+        memcpy(&raw, mem_base + ea, sizeof raw);                                                   \
+        CT_##TB b = RD_##TB(raw);                                                                  \
+        S(1) = WR_##TR(EXPR);                                                                      \
+        NEXT(6);                                                                                   \
+    }                                                                                              \
+    CASE(name##_R)                                                                                 \
+    {                                                                                              \
+        CT_##TA a = RD_##TA(S(2));                                                                 \
+        uint64_t ea = EA(3);                                                                       \
+        MT_##TB raw;                                                                               \
+        MEM_CHECK(ea, sizeof raw);                                                                 \
+        memcpy(&raw, mem_base + ea, sizeof raw);                                                   \
+        CT_##TB b = RD_##TB(raw);                                                                  \
+        raw = (MT_##TB)WR_##TR(EXPR);                                                              \
+        memcpy(mem_base + ea, &raw, sizeof raw);                                                   \
+        NEXT(6);                                                                                   \
     }
-#define H_BINT(name, cells, TA, TB, TR, FN) \
-    CASE(name)                              \
-    {                                       \
-        CT_##TA a = RD_##TA(S(2));          \
-        CT_##TB b = RD_##TB(S(3));          \
-        CT_##TR r;                          \
-        int e = FN(a, b, &r);               \
-        if (UNLIKELY(e)) {                  \
-            trap_code = e;                  \
-            goto trap;                      \
-        }                                   \
-        S(1) = WR_##TR(r);                  \
-        NEXT(4);                            \
+#define H_BINT(name, cells, TA, TB, TR, FN)                                                        \
+    CASE(name)                                                                                     \
+    {                                                                                              \
+        CT_##TA a = RD_##TA(S(2));                                                                 \
+        CT_##TB b = RD_##TB(S(3));                                                                 \
+        CT_##TR r;                                                                                 \
+        int e = FN(a, b, &r);                                                                      \
+        if (UNLIKELY(e)) {                                                                         \
+            trap_code = e;                                                                         \
+            goto trap;                                                                             \
+        }                                                                                          \
+        S(1) = WR_##TR(r);                                                                         \
+        NEXT(4);                                                                                   \
     }
-#define H_LOAD(name, cells, MT, CONV)                    \
-    CASE(name)                                           \
-    {                                                    \
-        uint64_t ea = EA(2);                             \
-        MT v;                                            \
-        MEM_CHECK(ea, sizeof v);                         \
-        memcpy(&v, mem_base + ea, sizeof v);             \
-        S(1) = CONV(v);                                  \
-        NEXT(5);                                         \
+#define H_LOAD(name, cells, MT, CONV)                                                              \
+    CASE(name)                                                                                     \
+    {                                                                                              \
+        uint64_t ea = EA(2);                                                                       \
+        MT v;                                                                                      \
+        MEM_CHECK(ea, sizeof v);                                                                   \
+        memcpy(&v, mem_base + ea, sizeof v);                                                       \
+        S(1) = CONV(v);                                                                            \
+        NEXT(5);                                                                                   \
     }
-#define H_STORE(name, cells, MT)                         \
-    CASE(name)                                           \
-    {                                                    \
-        uint64_t ea = (uint64_t)(uint32_t)S(1) + pc[3].u; \
-        MT v = (MT)S(2);                                 \
-        MEM_CHECK(ea, sizeof v);                         \
-        memcpy(mem_base + ea, &v, sizeof v);             \
-        NEXT(4);                                         \
-    }                                                    \
-    CASE(name##_I)                                       \
-    {                                                    \
-        uint64_t ea = (uint64_t)(uint32_t)S(1) + pc[3].u; \
-        MT v = (MT)pc[2].u;                              \
-        MEM_CHECK(ea, sizeof v);                         \
-        memcpy(mem_base + ea, &v, sizeof v);             \
-        NEXT(4);                                         \
+#define H_STORE(name, cells, MT)                                                                   \
+    CASE(name)                                                                                     \
+    {                                                                                              \
+        uint64_t ea = (uint64_t)(uint32_t)S(1) + pc[3].u;                                          \
+        MT v = (MT)S(2);                                                                           \
+        MEM_CHECK(ea, sizeof v);                                                                   \
+        memcpy(mem_base + ea, &v, sizeof v);                                                       \
+        NEXT(4);                                                                                   \
+    }                                                                                              \
+    CASE(name##_I)                                                                                 \
+    {                                                                                              \
+        uint64_t ea = (uint64_t)(uint32_t)S(1) + pc[3].u;                                          \
+        MT v = (MT)pc[2].u;                                                                        \
+        MEM_CHECK(ea, sizeof v);                                                                   \
+        memcpy(mem_base + ea, &v, sizeof v);                                                       \
+        NEXT(4);                                                                                   \
     }
 #define H(name, cat, ...) H_##cat(name, __VA_ARGS__)
 
-#define FUSED(name, EXPR)                     \
-    CASE(BR_I32_##name)                       \
-    {                                         \
-        uint32_t a = (uint32_t)S(1);          \
-        uint32_t b = (uint32_t)S(2);          \
-        if (EXPR)                             \
-            BRANCH(pc[3].i);                  \
-        NEXT(4);                              \
-    }                                         \
-    CASE(BR_I32_##name##_I)                   \
-    {                                         \
-        uint32_t a = (uint32_t)S(1);          \
-        uint32_t b = (uint32_t)pc[2].u;       \
-        if (EXPR)                             \
-            BRANCH(pc[3].i);                  \
-        NEXT(4);                              \
+#define FUSED(name, EXPR)                                                                          \
+    CASE(BR_I32_##name)                                                                            \
+    {                                                                                              \
+        uint32_t a = (uint32_t)S(1);                                                               \
+        uint32_t b = (uint32_t)S(2);                                                               \
+        if (EXPR)                                                                                  \
+            BRANCH(pc[3].i);                                                                       \
+        NEXT(4);                                                                                   \
+    }                                                                                              \
+    CASE(BR_I32_##name##_I)                                                                        \
+    {                                                                                              \
+        uint32_t a = (uint32_t)S(1);                                                               \
+        uint32_t b = (uint32_t)pc[2].u;                                                            \
+        if (EXPR)                                                                                  \
+            BRANCH(pc[3].i);                                                                       \
+        NEXT(4);                                                                                   \
     }
 
-#define FUSED_M(name, EXPR)                    \
-    CASE(BR_I32_##name##_M)                    \
-    {                                          \
-        uint32_t a = (uint32_t)S(1);           \
-        uint64_t ea = EA(2);                   \
-        uint32_t b;                            \
-        MEM_CHECK(ea, sizeof b);               \
-        memcpy(&b, mem_base + ea, sizeof b);   \
-        if (EXPR)                              \
-            BRANCH(pc[5].i);                   \
-        NEXT(6);                               \
+#define FUSED_M(name, EXPR)                                                                        \
+    CASE(BR_I32_##name##_M)                                                                        \
+    {                                                                                              \
+        uint32_t a = (uint32_t)S(1);                                                               \
+        uint64_t ea = EA(2);                                                                       \
+        uint32_t b;                                                                                \
+        MEM_CHECK(ea, sizeof b);                                                                   \
+        memcpy(&b, mem_base + ea, sizeof b);                                                       \
+        if (EXPR)                                                                                  \
+            BRANCH(pc[5].i);                                                                       \
+        NEXT(6);                                                                                   \
     }
 
-#define FUSEDF(T, name, EXPR)                 \
-    CASE(BR_##T##_##name)                     \
-    {                                         \
-        CT_##T a = RD_##T(S(1));              \
-        CT_##T b = RD_##T(S(2));              \
-        if (EXPR)                             \
-            BRANCH(pc[3].i);                  \
-        NEXT(4);                              \
-    }                                         \
-    CASE(BR_##T##_##name##_I)                 \
-    {                                         \
-        CT_##T a = RD_##T(S(1));              \
-        CT_##T b = RD_##T(pc[2].u);           \
-        if (EXPR)                             \
-            BRANCH(pc[3].i);                  \
-        NEXT(4);                              \
+#define FUSEDF(T, name, EXPR)                                                                      \
+    CASE(BR_##T##_##name)                                                                          \
+    {                                                                                              \
+        CT_##T a = RD_##T(S(1));                                                                   \
+        CT_##T b = RD_##T(S(2));                                                                   \
+        if (EXPR)                                                                                  \
+            BRANCH(pc[3].i);                                                                       \
+        NEXT(4);                                                                                   \
+    }                                                                                              \
+    CASE(BR_##T##_##name##_I)                                                                      \
+    {                                                                                              \
+        CT_##T a = RD_##T(S(1));                                                                   \
+        CT_##T b = RD_##T(pc[2].u);                                                                \
+        if (EXPR)                                                                                  \
+            BRANCH(pc[3].i);                                                                       \
+        NEXT(4);                                                                                   \
     }
 
 #if WF_JUMPTABLE
@@ -398,8 +398,15 @@ dispatch:
     WF__IOPS(H)
 
     /* ------------------------------------------------------ control ---- */
-    CASE(UNREACHABLE) { TRAP(UNREACHABLE); }
-    CASE(BR) { pc += pc[1].i; DISPATCH(); }
+    CASE(UNREACHABLE)
+    {
+        TRAP(UNREACHABLE);
+    }
+    CASE(BR)
+    {
+        pc += pc[1].i;
+        DISPATCH();
+    }
     CASE(BR_BACK)
     {
         pc += pc[1].i;
@@ -710,51 +717,51 @@ dispatch:
     }
 
 #if !WF_JUMPTABLE
-    default:
-        TRAP(UNREACHABLE);
-    }
+default:
+    TRAP(UNREACHABLE);
+}
 #endif
 
-    /* A call through a wf_func_t: a host function, or wasm of any instance. */
-call_func:
-    if (callee->host_fn) {
-        /* The host may call back in: new runs start above this frame. */
-        ex->top = fp + code->frame_slots;
-        ex->depth = (uint32_t)(fr - ex->frames);
-        rc = wf__host_call(callee, inst, nfp, err);
-        if (rc != WF_OK)
-            goto fail;
+/* A call through a wf_func_t: a host function, or wasm of any instance. */
+call_func : if (callee->host_fn)
+{
+    /* The host may call back in: new runs start above this frame. */
+    ex->top = fp + code->frame_slots;
+    ex->depth = (uint32_t)(fr - ex->frames);
+    rc = wf__host_call(callee, inst, nfp, err);
+    if (rc != WF_OK)
+        goto fail;
+    RELOAD_MEM();
+    pc = ret_pc;
+    DISPATCH();
+}
+else
+{
+    wf_instance_t *ci = callee->instance;
+    const struct wf__code *cc = ci->module->funcs[callee->index].code;
+    if (UNLIKELY(fr >= fr_end || cc->frame_slots > (size_t)(stack_end - nfp)))
+        TRAP(STACK_EXHAUSTED);
+    POLL();
+    fr->pc = ret_pc;
+    fr->fp = fp;
+    fr->code = code;
+    fr->inst = inst;
+    fr++;
+    for (uint32_t k = cc->param_slots; k < cc->local_slots; k++)
+        nfp[k] = 0;
+    fp = nfp;
+    code = cc;
+    pc = cc->cells;
+    if (ci != inst) {
+        inst = ci;
         RELOAD_MEM();
-        pc = ret_pc;
-        DISPATCH();
-    } else {
-        wf_instance_t *ci = callee->instance;
-        const struct wf__code *cc = ci->module->funcs[callee->index].code;
-        if (UNLIKELY(fr >= fr_end || cc->frame_slots > (size_t)(stack_end - nfp)))
-            TRAP(STACK_EXHAUSTED);
-        POLL();
-        fr->pc = ret_pc;
-        fr->fp = fp;
-        fr->code = code;
-        fr->inst = inst;
-        fr++;
-        for (uint32_t k = cc->param_slots; k < cc->local_slots; k++)
-            nfp[k] = 0;
-        fp = nfp;
-        code = cc;
-        pc = cc->cells;
-        if (ci != inst) {
-            inst = ci;
-            RELOAD_MEM();
-        }
-        DISPATCH();
     }
+    DISPATCH();
+}
 
-trap:
-    rc = wf__trap(err, (wf_err_t)trap_code, inst->module, code->func_index,
-                  wf__code_offset(code, pc));
-fail:
-    return rc;
+trap : rc = wf__trap(err, (wf_err_t)trap_code, inst->module, code->func_index,
+                     wf__code_offset(code, pc));
+fail : return rc;
 }
 
 const void *const *wf__interp_handlers(void)
@@ -764,7 +771,7 @@ const void *const *wf__interp_handlers(void)
     run(NULL, NULL, NULL, NULL, NULL, &handlers);
     return handlers;
 #else
-    return NULL;
+        return NULL;
 #endif
 }
 

@@ -50,12 +50,30 @@ static inline uint64_t wf__f64_bits(double d)
 
 /* ------------------------------------------------------------ integers ---- */
 
-static inline uint32_t wf__clz32(uint32_t x) { return x ? (uint32_t)__builtin_clz(x) : 32u; }
-static inline uint32_t wf__ctz32(uint32_t x) { return x ? (uint32_t)__builtin_ctz(x) : 32u; }
-static inline uint32_t wf__popcnt32(uint32_t x) { return (uint32_t)__builtin_popcount(x); }
-static inline uint64_t wf__clz64(uint64_t x) { return x ? (uint64_t)__builtin_clzll(x) : 64u; }
-static inline uint64_t wf__ctz64(uint64_t x) { return x ? (uint64_t)__builtin_ctzll(x) : 64u; }
-static inline uint64_t wf__popcnt64(uint64_t x) { return (uint64_t)__builtin_popcountll(x); }
+static inline uint32_t wf__clz32(uint32_t x)
+{
+    return x ? (uint32_t)__builtin_clz(x) : 32u;
+}
+static inline uint32_t wf__ctz32(uint32_t x)
+{
+    return x ? (uint32_t)__builtin_ctz(x) : 32u;
+}
+static inline uint32_t wf__popcnt32(uint32_t x)
+{
+    return (uint32_t)__builtin_popcount(x);
+}
+static inline uint64_t wf__clz64(uint64_t x)
+{
+    return x ? (uint64_t)__builtin_clzll(x) : 64u;
+}
+static inline uint64_t wf__ctz64(uint64_t x)
+{
+    return x ? (uint64_t)__builtin_ctzll(x) : 64u;
+}
+static inline uint64_t wf__popcnt64(uint64_t x)
+{
+    return (uint64_t)__builtin_popcountll(x);
+}
 
 static inline uint32_t wf__rotl32(uint32_t x, uint32_t n)
 {
@@ -213,14 +231,38 @@ static inline double wf__f64_max(double a, double b)
 ** keeping -0. libm may hand a signalling NaN back unchanged, but the result
 ** must be an arithmetic (quiet) NaN: a + a quiets it.
 */
-static inline float wf__f32_nearest(float a) { return isnan(a) ? a + a : nearbyintf(a); }
-static inline double wf__f64_nearest(double a) { return isnan(a) ? a + a : nearbyint(a); }
-static inline float wf__f32_ceil(float a) { return isnan(a) ? a + a : ceilf(a); }
-static inline double wf__f64_ceil(double a) { return isnan(a) ? a + a : ceil(a); }
-static inline float wf__f32_floor(float a) { return isnan(a) ? a + a : floorf(a); }
-static inline double wf__f64_floor(double a) { return isnan(a) ? a + a : floor(a); }
-static inline float wf__f32_trunc(float a) { return isnan(a) ? a + a : truncf(a); }
-static inline double wf__f64_trunc(double a) { return isnan(a) ? a + a : trunc(a); }
+static inline float wf__f32_nearest(float a)
+{
+    return isnan(a) ? a + a : nearbyintf(a);
+}
+static inline double wf__f64_nearest(double a)
+{
+    return isnan(a) ? a + a : nearbyint(a);
+}
+static inline float wf__f32_ceil(float a)
+{
+    return isnan(a) ? a + a : ceilf(a);
+}
+static inline double wf__f64_ceil(double a)
+{
+    return isnan(a) ? a + a : ceil(a);
+}
+static inline float wf__f32_floor(float a)
+{
+    return isnan(a) ? a + a : floorf(a);
+}
+static inline double wf__f64_floor(double a)
+{
+    return isnan(a) ? a + a : floor(a);
+}
+static inline float wf__f32_trunc(float a)
+{
+    return isnan(a) ? a + a : truncf(a);
+}
+static inline double wf__f64_trunc(double a)
+{
+    return isnan(a) ? a + a : trunc(a);
+}
 
 /* ------------------------------------------- float-to-int truncations ---- */
 
@@ -239,23 +281,23 @@ static inline double wf__f64_trunc(double a) { return isnan(a) ? a + a : trunc(a
 #define WF__TRUNC_OK_I64S_F64(x) ((x) >= -9223372036854775808.0 && (x) < 9223372036854775808.0)
 #define WF__TRUNC_OK_I64U_F64(x) ((x) > -1.0 && (x) < 18446744073709551616.0)
 
-#define WF__TRUNC_FNS(NAME, FT, RT, OK, SIGNED_T, MINV, MAXV)               \
-    static inline int wf__##NAME(FT x, RT *out)                             \
-    {                                                                       \
-        if (isnan(x))                                                       \
-            return WF_ERR_TRAP_BAD_CONVERSION;                              \
-        if (!OK(x))                                                         \
-            return WF_ERR_TRAP_INT_OVERFLOW;                                \
-        *out = (RT)(SIGNED_T)x;                                             \
-        return 0;                                                           \
-    }                                                                       \
-    static inline RT wf__##NAME##_sat(FT x)                                 \
-    {                                                                       \
-        if (isnan(x))                                                       \
-            return 0;                                                       \
-        if (!OK(x))                                                         \
-            return x < 0 ? (RT)(MINV) : (RT)(MAXV);                         \
-        return (RT)(SIGNED_T)x;                                             \
+#define WF__TRUNC_FNS(NAME, FT, RT, OK, SIGNED_T, MINV, MAXV)                                      \
+    static inline int wf__##NAME(FT x, RT *out)                                                    \
+    {                                                                                              \
+        if (isnan(x))                                                                              \
+            return WF_ERR_TRAP_BAD_CONVERSION;                                                     \
+        if (!OK(x))                                                                                \
+            return WF_ERR_TRAP_INT_OVERFLOW;                                                       \
+        *out = (RT)(SIGNED_T)x;                                                                    \
+        return 0;                                                                                  \
+    }                                                                                              \
+    static inline RT wf__##NAME##_sat(FT x)                                                        \
+    {                                                                                              \
+        if (isnan(x))                                                                              \
+            return 0;                                                                              \
+        if (!OK(x))                                                                                \
+            return x < 0 ? (RT)(MINV) : (RT)(MAXV);                                                \
+        return (RT)(SIGNED_T)x;                                                                    \
     }
 
 /* clang-format off */

@@ -184,28 +184,29 @@ static wf_err_t call_f64(wf_instance_t *inst, const char *name, double x, int32_
 /* The memory-operand and pairing shortcuts: shapes, results, edge cases. */
 static void test_fusions(void)
 {
-    wf_module_t *m = load(
-        "(module (memory 1)"
-        "  (func (export \"rmw\") (param i32 i32) (result i32)"
-        "    (i32.store (local.get 0) (i32.add (local.get 1) (i32.load (local.get 0))))"
-        "    (i32.load (local.get 0)))"
-        "  (func (export \"fold\") (param i32 i32) (result i32)"
-        "    (i32.load (i32.sub (local.get 0) (i32.const 4))))"
-        "  (func (export \"store_imm\") (param i32 i32) (result i32)"
-        "    (i32.store8 (local.get 0) (i32.const 0x1ff)) (i32.load (local.get 0)))"
-        "  (func (export \"chain\") (param i32 i32) (result i32)"
-        "    local.get 0 local.get 1 i32.add local.set 0"
-        "    local.get 0 local.get 1 i32.add local.set 1"
-        "    local.get 0 i32.const 1 i32.add local.set 0"
-        "    local.get 0 i32.const 10 i32.add local.set 0"
-        "    (i32.sub (local.get 1) (local.get 0)))"
-        "  (func (export \"mem_lt\") (param i32 i32) (result i32)"
-        "    (block (br_if 0 (i32.lt_s (i32.load (local.get 0)) (local.get 1))) (return (i32.const 0)))"
-        "    (if (result i32) (i32.lt_s (i32.load (local.get 0)) (local.get 1))"
-        "      (then (i32.const 1)) (else (i32.const 2))))"
-        "  (func (export \"less\") (param f64) (result i32)"
-        "    (block (br_if 0 (f64.lt (local.get 0) (f64.const 1))) (return (i32.const 0)))"
-        "    (i32.const 1)))");
+    wf_module_t *m =
+        load("(module (memory 1)"
+             "  (func (export \"rmw\") (param i32 i32) (result i32)"
+             "    (i32.store (local.get 0) (i32.add (local.get 1) (i32.load (local.get 0))))"
+             "    (i32.load (local.get 0)))"
+             "  (func (export \"fold\") (param i32 i32) (result i32)"
+             "    (i32.load (i32.sub (local.get 0) (i32.const 4))))"
+             "  (func (export \"store_imm\") (param i32 i32) (result i32)"
+             "    (i32.store8 (local.get 0) (i32.const 0x1ff)) (i32.load (local.get 0)))"
+             "  (func (export \"chain\") (param i32 i32) (result i32)"
+             "    local.get 0 local.get 1 i32.add local.set 0"
+             "    local.get 0 local.get 1 i32.add local.set 1"
+             "    local.get 0 i32.const 1 i32.add local.set 0"
+             "    local.get 0 i32.const 10 i32.add local.set 0"
+             "    (i32.sub (local.get 1) (local.get 0)))"
+             "  (func (export \"mem_lt\") (param i32 i32) (result i32)"
+             "    (block (br_if 0 (i32.lt_s (i32.load (local.get 0)) (local.get 1))) (return "
+             "(i32.const 0)))"
+             "    (if (result i32) (i32.lt_s (i32.load (local.get 0)) (local.get 1))"
+             "      (then (i32.const 1)) (else (i32.const 2))))"
+             "  (func (export \"less\") (param f64) (result i32)"
+             "    (block (br_if 0 (f64.lt (local.get 0) (f64.const 1))) (return (i32.const 0)))"
+             "    (i32.const 1)))");
     CHECK(m != NULL);
     if (!m)
         return;

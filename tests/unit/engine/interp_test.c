@@ -46,8 +46,14 @@ static wf_func_t *export_func(wf_instance_t *instance, const char *name)
     return e.of.func;
 }
 
-static wf_val_t i32(int32_t v) { return (wf_val_t){.type = WF_I32, .of.i32 = v}; }
-static wf_val_t i64(int64_t v) { return (wf_val_t){.type = WF_I64, .of.i64 = v}; }
+static wf_val_t i32(int32_t v)
+{
+    return (wf_val_t){.type = WF_I32, .of.i32 = v};
+}
+static wf_val_t i64(int64_t v)
+{
+    return (wf_val_t){.type = WF_I64, .of.i64 = v};
+}
 
 /* Calls a function of (i32...) -> i32; returns the result or the error code. */
 static int64_t call_i32(wf_instance_t *instance, const char *name, int n, int32_t a, int32_t b,
@@ -109,13 +115,12 @@ static void test_calls_and_traps(void)
     wf_module_free(m);
 }
 
-static const char loop_wat[] =
-    "(module"
-    "  (func (export \"spin\") (param i32) (result i32)"
-    "    (local i32)"
-    "    (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 1)))"
-    "      (br_if $l (i32.ne (local.get 1) (local.get 0))))"
-    "    (local.get 1)))";
+static const char loop_wat[] = "(module"
+                               "  (func (export \"spin\") (param i32) (result i32)"
+                               "    (local i32)"
+                               "    (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 1)))"
+                               "      (br_if $l (i32.ne (local.get 1) (local.get 0))))"
+                               "    (local.get 1)))";
 
 static void test_fuel_and_interrupt(void)
 {
