@@ -1,11 +1,16 @@
 /*
 ** wafer wast FILE...: runs WebAssembly spec scripts.
 **
-** Until wafer parses the text format itself, each .wast script is converted
-** with wabt's wast2json into a private temporary directory (removed
-** afterwards), and the runner (wast_runner.c) executes the JSON commands,
-** reading the .wasm files wast2json wrote. A .json file (wast2json's output)
-** may be given directly instead; its modules are read beside it.
+** By default wafer's own WAST parser reads each script (wast_native.c: the
+** engine's text unit parses it and encodes its modules), and the runner
+** (wast_runner.c) executes the commands. With --wast2json, each script is
+** instead converted by wabt's wast2json into a private temporary directory,
+** whose modules are read into memory and which is removed before anything
+** runs; that cross-checks wafer's text encoder against an independent one
+** (scripts wast2json cannot convert still go through the native parser, and
+** malformed text modules count as skipped, as only a text parser can check
+** them). A .json file (wast2json's output) may be given directly; its
+** modules are read beside it.
 **
 ** Output: one line per failure ("FILE:LINE: command: expected ..., got ..."),
 ** a tally per script when there are several, and finally
@@ -35,13 +40,15 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: wafer wast [-v] [--strict] FILE.wast...\n"
+    fprintf(out, "usage: wafer wast [-v] [--strict] [--wast2json] FILE.wast...\n"
                  "Runs WebAssembly spec scripts and ends with 'N passed, M failed[, K skipped]'.\n"
                  "  -v, --verbose  print each command (and what spectest.print* prints)\n"
                  "  --strict       also require the spec's message for malformed, invalid\n"
                  "                 and unlinkable modules (by default their class is checked)\n"
-                 "A FILE ending in .json is read as wast2json output. Scripts are converted\n"
-                 "with wast2json (wabt); set WF_WAST2JSON to use another binary.\n");
+                 "  --wast2json    convert scripts with wabt's wast2json (WF_WAST2JSON names\n"
+                 "                 the binary) instead of wafer's own parser; malformed text\n"
+                 "                 modules are then skipped\n"
+                 "A FILE ending in .json is read as wast2json output.\n");
 }
 
 /*
@@ -380,7 +387,7 @@ static void run_json(const char *script, const char *json_path, const char *dir,
 }
 
 /* Runs one script given on the command line. */
-static void run_script(const char *script, const wf_wast_options_t *options,
+static void run_script(const char *script, bool use_wast2json, const wf_wast_options_t *options,
                        wf_wast_counts_t *counts)
 {
     size_t len = strlen(script);
@@ -403,6 +410,11 @@ static void run_script(const char *script, const wf_wast_options_t *options,
             strcpy(dir, ".");
         run_json(script, script, dir, false, options, counts);
         free(dir);
+        return;
+    }
+
+    if (!use_wast2json) {
+        wf_wast_run_native(script, options, counts);
         return;
     }
 
@@ -463,6 +475,7 @@ static void print_counts(const wf_wast_counts_t *counts)
 int wf_cmd_wast(int argc, char **argv)
 {
     wf_wast_options_t options = {.verbose = false, .strict_messages = false, .out = stdout};
+    bool use_wast2json = false;
     int first = 1;
     for (; first < argc && argv[first][0] == '-'; first++) {
         const char *arg = argv[first];
@@ -470,6 +483,8 @@ int wf_cmd_wast(int argc, char **argv)
             options.verbose = true;
         } else if (!strcmp(arg, "--strict")) {
             options.strict_messages = true;
+        } else if (!strcmp(arg, "--wast2json")) {
+            use_wast2json = true;
         } else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
             usage(stdout);
             return 0;
@@ -491,7 +506,7 @@ int wf_cmd_wast(int argc, char **argv)
     int several = argc - first > 1;
     for (int i = first; i < argc; i++) {
         wf_wast_counts_t counts = {0, 0, 0};
-        run_script(argv[i], &options, &counts);
+        run_script(argv[i], use_wast2json, &options, &counts);
         if (several) {
             printf("%s: ", argv[i]);
             print_counts(&counts);

@@ -5,16 +5,16 @@
 #
 #   run_one.sh WAFER DEFAULT_SPEC_DIR NAME          core/NAME.wast
 #   run_one.sh WAFER DEFAULT_SPEC_DIR DIR/NAME      DIR/NAME.wast (e.g. threads/atomic)
-#   run_one.sh WAFER DEFAULT_SPEC_DIR --all         every non-SIMD core script at once
+#   run_one.sh WAFER DEFAULT_SPEC_DIR --all [OPT]   every non-SIMD core script at once,
+#                                                   with `wafer wast` options OPT
 #
 # The test suite is $WF_SPEC_DIR (the wasm-testsuite checkout, holding core/
-# and threads/), or DEFAULT_SPEC_DIR when the variable is unset. Scripts that
-# wast2json cannot convert are run by wafer's own WAST parser (wafer wast
-# falls back to it), so they are tested, not skipped.
+# and threads/), or DEFAULT_SPEC_DIR when the variable is unset.
 set -u
 wafer=$1
 spec_dir=${WF_SPEC_DIR:-$2}
 name=$3
+shift 3
 core=$spec_dir/core
 skip=77
 
@@ -24,7 +24,6 @@ if [ ! -d "$core" ]; then
 fi
 
 if [ "$name" = --all ]; then
-    set --
     for f in "$core"/*.wast; do
         case $(basename "$f") in simd_*) continue ;; esac
         set -- "$@" "$f"
