@@ -95,11 +95,14 @@ static void fail(wast_state_t *state, const char *fmt, ...)
 {
     va_list ap;
     state->counts->failed++;
+    /* One line, whole, even when thread commands report at the same time. */
+    flockfile(state->out);
     fprintf(state->out, "%s:%d: %s: ", state->script, state->line, state->command);
     va_start(ap, fmt);
     vfprintf(state->out, fmt, ap);
     va_end(ap);
     fputc('\n', state->out);
+    funlockfile(state->out);
 }
 
 /* Counts a skipped command; says why when verbose. */
