@@ -11,12 +11,25 @@
 ** ("materialized") at control-flow joins, before calls (the arguments), and
 ** before a local.set/tee overwrites a local that a lazy entry still names.
 **
-** Other cheap improvements: the instruction that produced the top of the
-** stack is retargeted to write straight into the local of a following
-** local.set/tee, and an i32 comparison (or eqz) followed by br_if/if becomes
-** one compare-and-branch. Branches to block ends are forward fixups patched
-** at `end`; branches to loops go backwards and poll fuel and interrupts.
-** Code after an unconditional branch is skipped up to its block's end/else.
+** Peephole rewrites of the instruction just emitted (valid only while no
+** label has been placed after it, see label_here):
+**   - the producer of the top of the stack is retargeted to write straight
+**     into the local of a following local.set/tee;
+**   - a comparison (or eqz) followed by br_if/if becomes one compare-and-
+**     branch; eqz of an integer comparison becomes the opposite comparison;
+**   - an i32.add/sub of a constant followed by a load folds into the load;
+**   - a full-width load followed by a binary op using it becomes the op's
+**     NAME_M form (operand from memory; operands swapped where that is the
+**     same operation), and a store of that result to the same address its
+**     NAME_R form (read-modify-write);
+**   - a store of a constant takes it as an immediate;
+**   - adjacent copies and adjacent i32 adds run as one instruction.
+** Every trap keeps the exact wasm offset: a rewritten instruction keeps the
+** map entry of the part that can trap.
+**
+** Branches to block ends are forward fixups patched at `end`; branches to
+** loops go backwards and poll fuel and interrupts. Code after an
+** unconditional branch is skipped up to its block's end/else.
 */
 #include <stdbool.h>
 #include <stdio.h>
