@@ -3,10 +3,10 @@
 **
 ** The document built here has the shape wast2json writes, so that one runner
 ** serves both sources. Module files are named "<n>.wasm" after their index
-** in a table of the script's modules. A text module that did not encode is
-** served, for assert_malformed, as bytes no decoder accepts (the text was
-** rejected, which is what the assertion asks for); for any other command the
-** load fails with the text error's position and message.
+** in a table of the script's modules. An assert_malformed whose text module
+** did not encode is decided here (the text was rejected, as the assertion
+** asks); for any other command such a module fails to load with the text
+** error's position and message.
 **
 ** The threads proposal's commands become {"type": "thread", "name": "$T",
 ** "shared": ["$M"], "commands": [...]} and {"type": "wait", "thread": "$T"}.
@@ -21,7 +21,6 @@
 
 typedef struct native_module {
     const wf_wast_module_t *module;
-    bool malformed_ok; /* served as undecodable bytes if the text failed */
 } native_module_t;
 
 typedef struct native {
@@ -33,11 +32,14 @@ typedef struct native {
     size_t simd_count, simd_cap;
     bool latest_simd;
     uint64_t skipped;
+    uint64_t passed, failed; /* assert_malformed on text the encoder rejected */
+    const char *script;
+    const wf_wast_options_t *options;
     bool oom;
 } native_t;
 
 /* Remembers a module; returns its index, or -1 when out of memory. */
-static long add_module(native_t *n, const wf_wast_module_t *m, bool malformed_ok)
+static long add_module(native_t *n, const wf_wast_module_t *m)
 {
     if (n->count == n->cap) {
         size_t cap = n->cap ? n->cap * 2 : 64;
@@ -48,7 +50,6 @@ static long add_module(native_t *n, const wf_wast_module_t *m, bool malformed_ok
         n->cap = cap;
     }
     n->modules[n->count].module = m;
-    n->modules[n->count].malformed_ok = malformed_ok;
     return (long)n->count++;
 }
 
@@ -62,19 +63,7 @@ static int load_native(void *user, const char *filename, uint8_t **bytes, size_t
         snprintf(why, why_size, "no module %s", filename);
         return 1;
     }
-    const native_module_t *nm = &n->modules[index];
-    const wf_wast_module_t *m = nm->module;
-    if (!m->bytes && nm->malformed_ok) {
-        static const uint8_t rejected[4] = {0x00, 'a', 's', 'n'};
-        *bytes = malloc(sizeof rejected);
-        if (!*bytes) {
-            snprintf(why, why_size, "out of memory");
-            return 1;
-        }
-        memcpy(*bytes, rejected, sizeof rejected);
-        *size = sizeof rejected;
-        return 0;
-    }
+    const wf_wast_module_t *m = n->modules[index].module;
     if (!m->bytes) {
         snprintf(why, why_size, "text format: %u:%u: %s", m->error.line, m->error.column,
                  m->error.message);
@@ -314,7 +303,7 @@ static cJSON *command_json(native_t *n, const wf_wast_command_t *c)
     cJSON_AddNumberToObject(o, "line", c->line);
     if (c->has_module) {
         char filename[32];
-        long index = add_module(n, &c->module, c->kind == WF_WAST_ASSERT_MALFORMED);
+        long index = add_module(n, &c->module);
         if (index < 0)
             n->oom = true;
         snprintf(filename, sizeof filename, "%ld.wasm", index);
@@ -348,6 +337,28 @@ static cJSON *command_json(native_t *n, const wf_wast_command_t *c)
     return o;
 }
 
+/*
+** assert_malformed on a text module that wafer's encoder rejected: that is
+** the expected outcome, counted here (the runner never sees the module).
+** With --strict the encoder's message must also contain the expected one.
+*/
+static void check_rejected_text(native_t *n, const wf_wast_command_t *c)
+{
+    const char *expected = c->message ? c->message : "";
+    FILE *out = n->options->out ? n->options->out : stdout;
+    if (n->options->strict_messages && !strstr(c->module.error.message, expected)) {
+        fprintf(out, "%s:%u: assert_malformed: expected \"%s\", got text error %u:%u: %s\n",
+                n->script, c->line, expected, c->module.error.line, c->module.error.column,
+                c->module.error.message);
+        n->failed++;
+        return;
+    }
+    if (n->options->verbose)
+        fprintf(out, "%s:%u: assert_malformed (text rejected: %s)\n", n->script, c->line,
+                c->module.error.message);
+    n->passed++;
+}
+
 static cJSON *commands_json(native_t *n, const wf_wast_command_t *cs, size_t count)
 {
     cJSON *list = cJSON_CreateArray();
@@ -371,6 +382,11 @@ static cJSON *commands_json(native_t *n, const wf_wast_command_t *cs, size_t cou
                     n->simd_names[n->simd_count++] = c->module.name;
                 }
             }
+            continue;
+        }
+        if (c->kind == WF_WAST_ASSERT_MALFORMED && c->has_module && !c->module.bytes &&
+            c->module.form != WF_WAST_FORM_BINARY) {
+            check_rejected_text(n, c);
             continue;
         }
         if (c->kind == WF_WAST_MODULE)
@@ -452,6 +468,8 @@ void wf_wast_run_native(const char *script, const wf_wast_options_t *options,
         return;
     }
     n.simd_supported = engine_has_simd();
+    n.script = script;
+    n.options = options;
     cJSON *doc = cJSON_CreateObject();
     if (doc) {
         cJSON_AddStringToObject(doc, "source_filename", script);
@@ -468,6 +486,8 @@ void wf_wast_run_native(const char *script, const wf_wast_options_t *options,
             counts->failed++;
         }
         counts->skipped += n.skipped;
+        counts->passed += n.passed;
+        counts->failed += n.failed;
     }
     cJSON_Delete(doc);
     free(n.modules);

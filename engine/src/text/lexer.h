@@ -74,4 +74,12 @@ bool wf__parse_i16(const wf__token_t *tok, uint16_t *out);
 bool wf__parse_f32(const wf__token_t *tok, uint32_t *out);
 bool wf__parse_f64(const wf__token_t *tok, uint64_t *out);
 
+/*
+** Whether a token has the form of an integer or a float literal, whatever
+** its value: a conversion that fails on such a token is "constant out of
+** range"; on any other token, the token is not a number at all.
+*/
+bool wf__is_int_literal(const wf__token_t *tok);
+bool wf__is_float_literal(const wf__token_t *tok);
+
 #endif

@@ -300,3 +300,39 @@ bool wf__parse_f64(const wf__token_t *tok, uint64_t *out)
     }
     return true;
 }
+
+/* Whether tok is written as an integer literal (its range is not checked). */
+bool wf__is_int_literal(const wf__token_t *tok)
+{
+    const char *s = tok->text, *end = tok->text + tok->len;
+    if (tok->kind != WF_TOK_NUMBER)
+        return false;
+    if (s < end && (*s == '+' || *s == '-'))
+        s++;
+    bool hex = end - s > 2 && s[0] == '0' && s[1] == 'x';
+    if (hex)
+        s += 2;
+    return scan_digits(s, end, hex, NULL, NULL) == end;
+}
+
+/* Whether tok is written as a float literal (its range is not checked). */
+bool wf__is_float_literal(const wf__token_t *tok)
+{
+    char stack[NUMBER_MAX], *buf = float_buffer(tok, stack);
+    int kind;
+    bool negative;
+    uint64_t payload;
+    if (!buf)
+        return false;
+    bool ok = scan_float(tok, 52, buf, &kind, &negative, &payload);
+    if (buf != stack)
+        wf__free(NULL, buf, (size_t)tok->len + 8);
+    if (ok)
+        return true;
+    /* nan:0x with any payload (zero, too wide) is still a float literal's form. */
+    const char *p = tok->text, *end = tok->text + tok->len;
+    if (p < end && (*p == '+' || *p == '-'))
+        p++;
+    return end - p > 6 && memcmp(p, "nan:0x", 6) == 0 &&
+           scan_digits(p + 6, end, true, NULL, NULL) == end;
+}

@@ -319,7 +319,9 @@ static int parse_index_in(wat_t *w, const space_t *s, const char *what, uint32_t
     const wf__token_t *t = peek(w);
     if (t->kind == WF_TOK_NUMBER) {
         if (!wf__parse_u32(t, out))
-            return fail(w, t, "malformed %s index", what);
+            return wf__is_int_literal(t)
+                       ? fail(w, t, "i32 constant out of range")
+                       : fail(w, t, "unknown operator %.*s", (int)t->len, t->text);
         next(w);
         return 0;
     }
@@ -365,6 +367,8 @@ static int parse_valtype_tok(wat_t *w, const wf__token_t *t, uint8_t *out)
         }
     }
     char d[64];
+    if (t->kind == WF_TOK_KEYWORD || t->kind == WF_TOK_RESERVED)
+        return fail(w, t, "unknown operator %.*s, expected a value type", (int)t->len, t->text);
     return fail(w, t, "unexpected token %s, expected a value type", describe(t, d, sizeof d));
 }
 
@@ -444,6 +448,9 @@ static int parse_params_results(wat_t *w, typeuse_t *u, space_t *locals)
         if (expect_rparen(w) < 0)
             return -1;
     }
+    if (at_group(w, "param") || at_group(w, "type"))
+        return fail(w, peek2(w), "unexpected token %.*s after the result", (int)peek2(w)->len,
+                    peek2(w)->text);
     if (u->types.oom)
         return oom(w);
     return 0;
@@ -597,7 +604,9 @@ static int parse_label(wat_t *w, uint32_t *out)
     }
     if (t->kind == WF_TOK_NUMBER) {
         if (!wf__parse_u32(t, out))
-            return fail(w, t, "malformed label index");
+            return wf__is_int_literal(t)
+                       ? fail(w, t, "i32 constant out of range")
+                       : fail(w, t, "unknown operator %.*s", (int)t->len, t->text);
         next(w);
         return 0;
     }
@@ -635,10 +644,12 @@ static int parse_memarg(wat_t *w, buf_t *out, unsigned nat)
         num.len -= (uint32_t)klen;
         uint64_t v;
         if (!wf__parse_u64(&num, &v))
-            return fail(w, t, "malformed %.*s", (int)t->len, t->text);
+            return wf__is_int_literal(&num) && num.text[0] != '-' && num.text[0] != '+'
+                       ? fail(w, t, "i32 constant out of range")
+                       : fail(w, t, "unknown operator %.*s", (int)t->len, t->text);
         if (i == 0) {
             if (v > UINT32_MAX)
-                return fail(w, t, "offset out of range");
+                return fail(w, t, "i32 constant out of range");
             offset = v;
         } else {
             if (v == 0 || (v & (v - 1)) || v > UINT32_MAX)
@@ -655,6 +666,25 @@ static int parse_memarg(wat_t *w, buf_t *out, unsigned nat)
     return 0;
 }
 
+/*
+** The error for a token that did not convert to a number of type what: out
+** of range when it is written as a number, else not a number at all (the
+** spec's tests call such a token an unknown operator, or an unexpected one
+** when it is a keyword of the script format such as nan:canonical).
+*/
+static int number_error(wat_t *w, const wf__token_t *t, const char *what, bool is_float)
+{
+    char d[64];
+    if (is_float ? wf__is_float_literal(t) : wf__is_int_literal(t))
+        return fail(w, t, "%s constant out of range", what);
+    if (t->kind == WF_TOK_RPAREN || t->kind == WF_TOK_EOF || t->kind == WF_TOK_STRING ||
+        t->kind == WF_TOK_ID || wf__tok_is(t, "nan:canonical") || wf__tok_is(t, "nan:arithmetic"))
+        return fail(w, t, "unexpected token %s, expected an %s constant", describe(t, d, sizeof d),
+                    what);
+    return fail(w, t, "unknown operator %s, expected an %s constant", describe(t, d, sizeof d),
+                what);
+}
+
 static int parse_const_imm(wat_t *w, buf_t *out, unsigned kind)
 {
     const wf__token_t *t = peek(w);
@@ -662,25 +692,21 @@ static int parse_const_imm(wat_t *w, buf_t *out, unsigned kind)
     case WF_IMM_I32: {
         uint32_t v;
         if (!wf__parse_i32(t, &v))
-            return t->kind == WF_TOK_NUMBER ? fail(w, t, "i32 constant out of range")
-                                            : unexpected(w, "an i32 constant");
+            return number_error(w, t, "i32", false);
         buf_s64(out, (int32_t)v);
         break;
     }
     case WF_IMM_I64: {
         uint64_t v;
         if (!wf__parse_i64(t, &v))
-            return t->kind == WF_TOK_NUMBER ? fail(w, t, "i64 constant out of range")
-                                            : unexpected(w, "an i64 constant");
+            return number_error(w, t, "i64", false);
         buf_s64(out, (int64_t)v);
         break;
     }
     case WF_IMM_F32: {
         uint32_t v;
         if (!wf__parse_f32(t, &v))
-            return t->kind == WF_TOK_NUMBER || t->kind == WF_TOK_KEYWORD
-                       ? fail(w, t, "f32 constant out of range")
-                       : unexpected(w, "an f32 constant");
+            return number_error(w, t, "f32", true);
         uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
         buf_bytes(out, b, 4);
         break;
@@ -688,9 +714,7 @@ static int parse_const_imm(wat_t *w, buf_t *out, unsigned kind)
     default: {
         uint64_t v;
         if (!wf__parse_f64(t, &v))
-            return t->kind == WF_TOK_NUMBER || t->kind == WF_TOK_KEYWORD
-                       ? fail(w, t, "f64 constant out of range")
-                       : unexpected(w, "an f64 constant");
+            return number_error(w, t, "f64", true);
         for (int i = 0; i < 8; i++)
             buf_byte(out, (uint8_t)(v >> (8 * i)));
         break;
@@ -746,14 +770,32 @@ static int parse_v128_const(wat_t *w, buf_t *out)
             ok = wf__parse_f64(t, &v);
             break;
         }
+        if (!ok && (t->kind == WF_TOK_RPAREN || t->kind == WF_TOK_EOF))
+            return fail(w, t, "wrong number of lane literals");
         if (!ok)
-            return t->kind == WF_TOK_NUMBER ? fail(w, t, "constant out of range")
-                                            : unexpected(w, "a lane value");
+            return number_error(w, t, shape >= 4 ? "float lane" : "integer lane", shape >= 4);
         next(w);
         for (unsigned k = 0; k < width; k++)
             bytes[i * width + k] = (uint8_t)(v >> (8 * k));
     }
+    if (peek(w)->kind == WF_TOK_NUMBER)
+        return fail(w, peek(w), "wrong number of lane literals");
     buf_bytes(out, bytes, 16);
+    return 0;
+}
+
+/* A lane index: an unsigned number below 256, written as one byte. */
+static int parse_lane_index(wat_t *w, buf_t *out)
+{
+    const wf__token_t *t = peek(w);
+    uint32_t v;
+    if (t->kind != WF_TOK_NUMBER || t->text[0] == '+' || t->text[0] == '-' ||
+        !wf__is_int_literal(t))
+        return unexpected(w, "a lane index");
+    if (!wf__parse_u32(t, &v) || v > 255)
+        return fail(w, t, "malformed lane index");
+    buf_byte(out, (uint8_t)v);
+    next(w);
     return 0;
 }
 
@@ -769,12 +811,8 @@ static int parse_simd_imm(wat_t *w, buf_t *out, const wf__simd_op_info_t *op)
         return parse_v128_const(w, out);
     case WF_SIMD_IMM_SHUFFLE:
         for (int i = 0; i < 16; i++) {
-            uint32_t v;
-            if (!wf__parse_u32(peek(w), &v) || v > 255)
-                return peek(w)->kind == WF_TOK_NUMBER ? fail(w, peek(w), "malformed lane index")
-                                                      : unexpected(w, "a lane index");
-            buf_byte(out, (uint8_t)v);
-            next(w);
+            if (parse_lane_index(w, out) < 0)
+                return -1;
         }
         return 0;
     case WF_SIMD_IMM_LANE:
@@ -785,13 +823,7 @@ static int parse_simd_imm(wat_t *w, buf_t *out, const wf__simd_op_info_t *op)
             if (parse_memarg(w, out, op->natural_align) < 0)
                 return -1;
         }
-        uint32_t v;
-        if (!wf__parse_u32(peek(w), &v) || v > 255)
-            return peek(w)->kind == WF_TOK_NUMBER ? fail(w, peek(w), "malformed lane index")
-                                                  : unexpected(w, "a lane index");
-        buf_byte(out, (uint8_t)v);
-        next(w);
-        return 0;
+        return parse_lane_index(w, out);
     }
     }
     return 0;
@@ -1065,6 +1097,10 @@ static int parse_folded_at_depth(wat_t *w, buf_t *out)
     const wf__token_t *kw = peek(w);
     if (kw->kind != WF_TOK_KEYWORD)
         return unexpected(w, "an instruction");
+    static const char *const clauses[] = {"type", "param", "result", "local", "export", "import"};
+    for (size_t i = 0; i < sizeof clauses / sizeof clauses[0]; i++)
+        if (wf__tok_is(kw, clauses[i]))
+            return fail(w, kw, "unexpected token %s, out of place", clauses[i]);
     next(w);
     if (wf__tok_is(kw, "block") || wf__tok_is(kw, "loop")) {
         const wf__token_t *label;
@@ -1288,11 +1324,11 @@ static int parse_limits(wat_t *w, buf_t *out, bool memory)
     if (t->kind != WF_TOK_NUMBER)
         return unexpected(w, "a limit");
     if (!wf__parse_u32(t, &min))
-        return fail(w, t, "constant out of range");
+        return fail(w, t, "i32 constant out of range");
     next(w);
     if (peek(w)->kind == WF_TOK_NUMBER) {
         if (!wf__parse_u32(peek(w), &max))
-            return fail(w, peek(w), "constant out of range");
+            return fail(w, peek(w), "i32 constant out of range");
         next(w);
         has_max = true;
     }
@@ -1850,6 +1886,7 @@ static int collect_type(wat_t *w)
 static int collect(wat_t *w)
 {
     static const char *const kinds[] = {"func", "table", "memory", "global"};
+    static const char *const def_names[] = {"function", "table", "memory", "global"};
     static const int kind_spaces[] = {SP_FUNC, SP_TABLE, SP_MEMORY, SP_GLOBAL};
     const wf__token_t *first_def[SP_COUNT] = {0};
     bool seen_start = false;
@@ -1882,7 +1919,7 @@ static int collect(wat_t *w)
             if (is_import) {
                 for (int k = 0; k < 4; k++)
                     if (first_def[kind_spaces[k]])
-                        return fail(w, kw, "import after %s", space_names[kind_spaces[k]]);
+                        return fail(w, kw, "import after %s", def_names[k]);
             } else if (!first_def[sp]) {
                 first_def[sp] = kw;
             }
@@ -1894,7 +1931,7 @@ static int collect(wat_t *w)
         } else if (wf__tok_is(kw, "import")) {
             for (int k = 0; k < 4; k++)
                 if (first_def[kind_spaces[k]])
-                    return fail(w, kw, "import after %s", space_names[kind_spaces[k]]);
+                    return fail(w, kw, "import after %s", def_names[k]);
             while (peek(w)->kind == WF_TOK_STRING)
                 next(w);
             if (peek(w)->kind == WF_TOK_LPAREN) {
@@ -1916,7 +1953,8 @@ static int collect(wat_t *w)
             seen_start = true;
         } else if (!wf__tok_is(kw, "export")) {
             char d[64];
-            return fail(w, kw, "unexpected token %s, expected a module field",
+            return fail(w, kw, "%s %s, expected a module field",
+                        kw->kind == WF_TOK_RESERVED ? "unknown operator" : "unexpected token",
                         describe(kw, d, sizeof d));
         }
         w->pos = field;
