@@ -571,6 +571,7 @@ static wf_err_t compile_branch_if(compiler_t *c, uint32_t depth)
         emit_moves(c, t, arity);
     emit_jump(c, t);
     set_offset(c, skip, (int64_t)c->ncells - (int64_t)at);
+    label_here(c);
     c->last_valid = false;
     return WF_OK;
 }
