@@ -737,6 +737,19 @@ static int parse_v128_const(wat_t *w, buf_t *out)
     if (shape < 0)
         return unexpected(w, "a v128 shape");
     next(w);
+    /* Lanes are counted first, as the reference parser does. */
+    size_t count = 0;
+    for (size_t p = w->pos; p < w->count; p++, count++) {
+        const wf__token_t *t = &w->toks[p];
+        bool number =
+            t->kind == WF_TOK_NUMBER ||
+            (t->kind == WF_TOK_KEYWORD &&
+             (t->len >= 3 && (memcmp(t->text, "inf", 3) == 0 || memcmp(t->text, "nan", 3) == 0)));
+        if (!number)
+            break;
+    }
+    if (count != lanes[shape])
+        return fail(w, peek(w), "wrong number of lane literals");
     uint8_t bytes[16];
     unsigned width = 16 / lanes[shape];
     for (unsigned i = 0; i < lanes[shape]; i++) {
@@ -770,16 +783,12 @@ static int parse_v128_const(wat_t *w, buf_t *out)
             ok = wf__parse_f64(t, &v);
             break;
         }
-        if (!ok && (t->kind == WF_TOK_RPAREN || t->kind == WF_TOK_EOF))
-            return fail(w, t, "wrong number of lane literals");
         if (!ok)
             return number_error(w, t, shape >= 4 ? "float lane" : "integer lane", shape >= 4);
         next(w);
         for (unsigned k = 0; k < width; k++)
             bytes[i * width + k] = (uint8_t)(v >> (8 * k));
     }
-    if (peek(w)->kind == WF_TOK_NUMBER)
-        return fail(w, peek(w), "wrong number of lane literals");
     buf_bytes(out, bytes, 16);
     return 0;
 }
@@ -811,9 +820,17 @@ static int parse_simd_imm(wat_t *w, buf_t *out, const wf__simd_op_info_t *op)
         return parse_v128_const(w, out);
     case WF_SIMD_IMM_SHUFFLE:
         for (int i = 0; i < 16; i++) {
+            const wf__token_t *t = peek(w);
+            if (t->kind != WF_TOK_NUMBER && t->kind != WF_TOK_KEYWORD)
+                return fail(w, t, "invalid lane length");
+            if (t->kind != WF_TOK_NUMBER || !wf__is_int_literal(t) || t->text[0] == '-' ||
+                t->text[0] == '+')
+                return fail(w, t, "malformed lane index");
             if (parse_lane_index(w, out) < 0)
                 return -1;
         }
+        if (peek(w)->kind == WF_TOK_NUMBER)
+            return fail(w, peek(w), "invalid lane length");
         return 0;
     case WF_SIMD_IMM_LANE:
     case WF_SIMD_IMM_MEMARG_LANE: {
