@@ -745,8 +745,12 @@ static int parse_v128_const(wat_t *w, buf_t *out)
             t->kind == WF_TOK_NUMBER ||
             (t->kind == WF_TOK_KEYWORD &&
              (t->len >= 3 && (memcmp(t->text, "inf", 3) == 0 || memcmp(t->text, "nan", 3) == 0)));
+        if (t->kind == WF_TOK_RESERVED)
+            return fail(w, t, "unknown operator %.*s", (int)t->len, t->text);
         if (!number)
             break;
+        if (!wf__is_int_literal(t) && !wf__is_float_literal(t))
+            return fail(w, t, "unknown operator %.*s", (int)t->len, t->text);
     }
     if (count != lanes[shape])
         return fail(w, peek(w), "wrong number of lane literals");
