@@ -2,10 +2,20 @@
 ** The worker pool. Workers take jobs from a bounded ring (mutex and
 ** condition variable), run them with wf_invoke_run, and push them on the
 ** result list; the loop thread drains the list in its async callback.
+**
+** Wake-ups are what a request costs most here, so none is spent needlessly:
+** a worker takes the next job without sleeping while the ring has one;
+** sleeping workers are woken once per loop iteration, before the loop polls
+** again (a prepare handle), for the jobs the iteration queued, rather than
+** per job (a worker is quicker with a small call than the loop is with the
+** next request, so waking it at once had it sleep and wake for every job);
+** a worker that no earlier signal is already waking gets one; results go on
+** a lock-free list whose uv_async_send wake-ups coalesce.
 */
 #include "dispatch.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +29,7 @@ typedef struct worker {
 struct wf_dispatch {
     uv_loop_t *loop;
     uv_async_t async;
+    uv_prepare_t prepare; /* wakes workers for the jobs queued this iteration */
     wf_metrics_t *metrics;
     wf_dispatch_done_t done;
     void *user;
@@ -31,9 +42,10 @@ struct wf_dispatch {
     size_t depth, head, count;
     size_t busy; /* queued or running; loop thread only */
     bool stop;
-    /* results */
-    pthread_mutex_t results_mutex;
-    wf_job_t *results_head, *results_tail;
+    int sleepers; /* workers waiting on ready */
+    int wakes;    /* signals sent that no worker has woken from yet */
+    /* finished jobs, newest first (pushed by workers, taken whole by the loop) */
+    _Atomic(wf_job_t *) results;
     int worker_count;
     worker_t workers[];
 };
@@ -42,14 +54,17 @@ static void *worker_main(void *arg)
 {
     worker_t *w = arg;
     wf_dispatch_t *d = w->dispatch;
+    pthread_mutex_lock(&d->mutex);
     for (;;) {
-        pthread_mutex_lock(&d->mutex);
-        while (d->count == 0 && !d->stop)
+        while (d->count == 0 && !d->stop) {
+            d->sleepers++;
             pthread_cond_wait(&d->ready, &d->mutex);
-        if (d->count == 0 && d->stop) {
-            pthread_mutex_unlock(&d->mutex);
-            break;
+            d->sleepers--;
+            if (d->wakes > 0)
+                d->wakes--;
         }
+        if (d->count == 0)
+            break; /* stopping, and nothing is left */
         wf_job_t *job = d->ring[d->head];
         d->head = (d->head + 1) % d->depth;
         d->count--;
@@ -60,28 +75,49 @@ static void *worker_main(void *arg)
         wf_invoke_run(&w->invoke, job);
 
         atomic_fetch_sub(&d->metrics->inflight, 1);
-        pthread_mutex_lock(&d->results_mutex);
-        job->next = NULL;
-        if (d->results_tail)
-            d->results_tail->next = job;
-        else
-            d->results_head = job;
-        d->results_tail = job;
-        pthread_mutex_unlock(&d->results_mutex);
+        wf_job_t *top = atomic_load_explicit(&d->results, memory_order_relaxed);
+        do
+            job->next = top;
+        while (!atomic_compare_exchange_weak_explicit(&d->results, &top, job,
+                                                      memory_order_release, memory_order_relaxed));
         uv_async_send(&d->async);
+        pthread_mutex_lock(&d->mutex);
     }
+    pthread_mutex_unlock(&d->mutex);
     wf_invoke_worker_close(&w->invoke);
     return NULL;
+}
+
+/*
+** Loop thread, before it polls: wakes as many sleeping workers as there are
+** queued jobs that no awake or signalled worker will take.
+*/
+static void on_prepare(uv_prepare_t *prepare)
+{
+    wf_dispatch_t *d = prepare->data;
+    pthread_mutex_lock(&d->mutex);
+    size_t idle = (size_t)(d->sleepers - d->wakes);
+    size_t n = d->count < idle ? d->count : idle;
+    for (size_t i = 0; i < n; i++) {
+        d->wakes++;
+        pthread_cond_signal(&d->ready);
+    }
+    pthread_mutex_unlock(&d->mutex);
+    uv_prepare_stop(prepare);
 }
 
 /* Loop thread: hands every finished job to the done callback. */
 static void on_results(uv_async_t *async)
 {
     wf_dispatch_t *d = async->data;
-    pthread_mutex_lock(&d->results_mutex);
-    wf_job_t *job = d->results_head;
-    d->results_head = d->results_tail = NULL;
-    pthread_mutex_unlock(&d->results_mutex);
+    wf_job_t *newest = atomic_exchange_explicit(&d->results, NULL, memory_order_acquire);
+    wf_job_t *job = NULL; /* the list reversed: in the order the jobs finished */
+    while (newest) {
+        wf_job_t *next = newest->next;
+        newest->next = job;
+        job = newest;
+        newest = next;
+    }
     while (job) {
         wf_job_t *next = job->next;
         d->busy--;
@@ -114,11 +150,12 @@ wf_dispatch_t *wf_dispatch_new(uv_loop_t *loop, int workers, size_t depth, wf_me
         goto fail_mutex;
     if (pthread_cond_init(&d->ready, NULL))
         goto fail_cond;
-    if (pthread_mutex_init(&d->results_mutex, NULL))
-        goto fail_results;
+    atomic_init(&d->results, NULL);
     if (uv_async_init(loop, &d->async, on_results))
         goto fail_async;
     d->async.data = d;
+    uv_prepare_init(loop, &d->prepare);
+    d->prepare.data = d;
     d->worker_count = workers;
     for (int i = 0; i < workers; i++) {
         worker_t *w = &d->workers[i];
@@ -137,8 +174,6 @@ wf_dispatch_t *wf_dispatch_new(uv_loop_t *loop, int workers, size_t depth, wf_me
     }
     return d;
 fail_async:
-    pthread_mutex_destroy(&d->results_mutex);
-fail_results:
     pthread_cond_destroy(&d->ready);
 fail_cond:
     pthread_mutex_destroy(&d->mutex);
@@ -162,8 +197,10 @@ bool wf_dispatch_submit(wf_dispatch_t *d, wf_job_t *job)
     d->ring[(d->head + d->count) % d->depth] = job;
     d->count++;
     atomic_fetch_add(&d->metrics->queue_length, 1);
-    pthread_cond_signal(&d->ready);
+    bool wake = d->sleepers > d->wakes;
     pthread_mutex_unlock(&d->mutex);
+    if (wake) /* a worker sleeps: wake it once this iteration's jobs are queued */
+        uv_prepare_start(&d->prepare, on_prepare);
     d->busy++;
     return true;
 }
@@ -187,6 +224,7 @@ void wf_dispatch_stop(wf_dispatch_t *d)
     /* Jobs that finished after the loop's last drain. */
     on_results(&d->async);
     uv_close((uv_handle_t *)&d->async, NULL);
+    uv_close((uv_handle_t *)&d->prepare, NULL);
 }
 
 void wf_dispatch_free(wf_dispatch_t *d)
@@ -195,7 +233,6 @@ void wf_dispatch_free(wf_dispatch_t *d)
         return;
     wf_sandbox_free(d->sandbox);
     wf_memory_pool_free(d->memory_pool);
-    pthread_mutex_destroy(&d->results_mutex);
     pthread_cond_destroy(&d->ready);
     pthread_mutex_destroy(&d->mutex);
     free(d->ring);

@@ -69,6 +69,17 @@ void wf_buf_puts(wf_buf_t *buf, const char *s)
     wf_buf_append(buf, s, strlen(s));
 }
 
+void wf_buf_put_uint(wf_buf_t *buf, uint64_t value)
+{
+    char digits[20];
+    size_t n = 0;
+    do {
+        digits[sizeof digits - ++n] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value);
+    wf_buf_append(buf, digits + sizeof digits - n, n);
+}
+
 void wf_buf_printf(wf_buf_t *buf, const char *fmt, ...)
 {
     va_list ap;

@@ -26,6 +26,8 @@ bool wf_buf_reserve(wf_buf_t *buf, size_t extra);
 void wf_buf_append(wf_buf_t *buf, const void *data, size_t len);
 void wf_buf_puts(wf_buf_t *buf, const char *s);
 void wf_buf_printf(wf_buf_t *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends value in decimal (what "%llu" prints, without the cost of printf). */
+void wf_buf_put_uint(wf_buf_t *buf, uint64_t value);
 /* Appends s (len bytes) as a quoted JSON string; invalid UTF-8 becomes U+FFFD. */
 void wf_buf_json_string(wf_buf_t *buf, const char *s, size_t len);
 /* The same for a NUL-terminated string. */
