@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,9 @@ struct wf_dispatch {
     int wakes;    /* signals sent that no worker has woken from yet */
     /* finished jobs, newest first (pushed by workers, taken whole by the loop) */
     _Atomic(wf_job_t *) results;
+    /* jobs given back, for reuse (loop thread only) */
+    wf_job_t *spare;
+    size_t spare_count;
     int worker_count;
     worker_t workers[];
 };
@@ -187,6 +191,38 @@ fail_ring:
     return NULL;
 }
 
+/* At most this many given-back jobs are kept (about 5 KiB each). */
+#define MAX_SPARE_JOBS 256
+
+wf_job_t *wf_dispatch_job_new(wf_dispatch_t *d)
+{
+    wf_job_t *job = d->spare;
+    if (!job)
+        return calloc(1, sizeof *job);
+    d->spare = job->next;
+    d->spare_count--;
+    /* Zero all but extra_headers past its first byte: 4 KiB that, as a
+       string, is never read beyond its terminator. */
+    size_t at = offsetof(wf_job_t, extra_headers) + 1;
+    size_t after = offsetof(wf_job_t, extra_headers) + sizeof job->extra_headers;
+    memset(job, 0, at);
+    memset((char *)job + after, 0, sizeof *job - after);
+    return job;
+}
+
+void wf_dispatch_job_free(wf_dispatch_t *d, wf_job_t *job)
+{
+    if (!job)
+        return;
+    if (d->spare_count >= MAX_SPARE_JOBS) {
+        free(job);
+        return;
+    }
+    job->next = d->spare;
+    d->spare = job;
+    d->spare_count++;
+}
+
 bool wf_dispatch_submit(wf_dispatch_t *d, wf_job_t *job)
 {
     pthread_mutex_lock(&d->mutex);
@@ -235,6 +271,11 @@ void wf_dispatch_free(wf_dispatch_t *d)
     wf_memory_pool_free(d->memory_pool);
     pthread_cond_destroy(&d->ready);
     pthread_mutex_destroy(&d->mutex);
+    while (d->spare) {
+        wf_job_t *next = d->spare->next;
+        free(d->spare);
+        d->spare = next;
+    }
     free(d->ring);
     free(d);
 }

@@ -101,7 +101,7 @@ static void on_job_done(void *user, wf_job_t *job)
                         job->body.data ? job->body.data : "", job->body.len);
     wf_version_release(job->version);
     wf_buf_close(&job->body);
-    free(job);
+    wf_dispatch_job_free(s->dispatch, job);
 }
 
 static int64_t pick(int64_t manifest, int64_t config)
@@ -208,7 +208,7 @@ static void queue_job(serve_t *s, wf_http_request_t *req, wf_version_t *v, const
                            "Retry-After: 1\r\n");
         return;
     }
-    wf_job_t *job = calloc(1, sizeof *job);
+    wf_job_t *job = wf_dispatch_job_new(s->dispatch);
     if (!job) {
         wf_version_release(v);
         respond_json_error(req, 500, "out of memory", NULL);
@@ -232,7 +232,7 @@ static void queue_job(serve_t *s, wf_http_request_t *req, wf_version_t *v, const
         atomic_fetch_sub(&v->inflight, 1);
         atomic_fetch_add(&s->metrics.rejected_queue_full, 1);
         wf_version_release(v);
-        free(job);
+        wf_dispatch_job_free(s->dispatch, job);
         respond_json_error(req, 503, "all workers are busy", "Retry-After: 1\r\n");
     }
 }
