@@ -99,6 +99,8 @@ typedef struct compiler {
     size_t cap_scratch;
     int64_t *stubs; /* br_table: stub cell per label depth */
     size_t cap_stubs;
+    uint32_t *labels; /* cells where a label was placed, ascending (fuse_pairs) */
+    size_t nlabels, cap_labels;
 
     /* The last instruction, when it wrote a single value into the home slot
        of stack position last_pos and nothing has been emitted or joined
@@ -220,6 +222,10 @@ static void label_here(compiler_t *c)
     c->last_valid = false;
     c->last_copy = SIZE_MAX;
     c->last_addi = SIZE_MAX;
+    if (c->nlabels && c->labels[c->nlabels - 1] == (uint32_t)c->ncells)
+        return;
+    if (GROW(c, c->labels, c->cap_labels, c->nlabels + 1))
+        c->labels[c->nlabels++] = (uint32_t)c->ncells;
 }
 
 static void set_last(compiler_t *c, size_t instr, wf__iop_t iop)
@@ -617,6 +623,7 @@ static wf_err_t compile_br_table(compiler_t *c, const wf__instr_t *in, wf_error_
         }
         if (c->stubs[depth] < 0) {
             c->stubs[depth] = (int64_t)c->ncells;
+            label_here(c);
             if (t->kind != K_FUNC)
                 emit_moves(c, t, arity);
             emit_jump(c, t);
@@ -1498,9 +1505,132 @@ static void code_destroy(const wf_allocator_t *alloc, struct wf__code *code)
     wf__free(alloc, code, sizeof *code);
 }
 
+/* ------------------------------------------------------------- pairs ---- */
+
+static bool is_op(const compiler_t *c, size_t at, wf__iop_t iop)
+{
+    return c->handlers ? c->cells[at].h == c->handlers[iop] : c->cells[at].u == (uint64_t)iop;
+}
+
+/*
+** Pairs of adjacent instructions that one handler runs (ops.h P_ ops): the
+** first op, its operand cell count, the second op, and the pair.
+*/
+static const struct {
+    uint16_t first;
+    uint8_t cells;
+    uint16_t second, pair;
+} pair_table[] = {
+    {WF_IOP_F64_MUL_M, 5, WF_IOP_F64_ADD_R, WF_IOP_P_F64_MUL_M_ADD_R},
+    {WF_IOP_F64_MUL, 3, WF_IOP_F64_ADD_R, WF_IOP_P_F64_MUL_ADD_R},
+    {WF_IOP_F64_MUL, 3, WF_IOP_F64_ADD, WF_IOP_P_F64_MUL_ADD},
+    {WF_IOP_F64_MUL, 3, WF_IOP_F64_SUB, WF_IOP_P_F64_MUL_SUB},
+    {WF_IOP_F64_MUL, 3, WF_IOP_F64_MUL, WF_IOP_P_F64_MUL_MUL},
+    {WF_IOP_F64_ADD, 3, WF_IOP_F64_ADD, WF_IOP_P_F64_ADD_ADD},
+    {WF_IOP_F64_SUB_M, 5, WF_IOP_F64_MUL, WF_IOP_P_F64_SUB_M_MUL},
+    {WF_IOP_F64_SUB, 3, WF_IOP_I64_STORE, WF_IOP_P_F64_SUB_I64_STORE},
+    {WF_IOP_I32_ADD_I, 3, WF_IOP_BR_I32_NE, WF_IOP_P_I32_ADD_I_BR_NE},
+    {WF_IOP_I32_ADD_I, 3, WF_IOP_BR_I32_NE_I, WF_IOP_P_I32_ADD_I_BR_NE_I},
+    {WF_IOP_I32_SUB_I, 3, WF_IOP_BR_IF_BACK, WF_IOP_P_I32_SUB_I_BR_IF_BACK},
+    {WF_IOP_I32_ROTL_I, 3, WF_IOP_I32_ROTL_I, WF_IOP_P_I32_ROTL_I_ROTL_I},
+    {WF_IOP_I32_ROTL_I, 3, WF_IOP_I32_XOR, WF_IOP_P_I32_ROTL_I_XOR},
+    {WF_IOP_I32_XOR, 3, WF_IOP_I32_ROTL_I, WF_IOP_P_I32_XOR_ROTL_I},
+    {WF_IOP_I32_XOR, 3, WF_IOP_I32_SHR_U_I, WF_IOP_P_I32_XOR_SHR_U_I},
+    {WF_IOP_I32_XOR, 3, WF_IOP_I32_XOR, WF_IOP_P_I32_XOR_XOR},
+    {WF_IOP_I32_AND, 3, WF_IOP_I32_XOR, WF_IOP_P_I32_AND_XOR},
+    {WF_IOP_I32_XOR, 3, WF_IOP_I32_AND, WF_IOP_P_I32_XOR_AND},
+};
+
+/* A pair and a third instruction after it: the pair, its cells from its
+   start to the third's, the third op, and the triple. */
+static const struct {
+    uint16_t pair;
+    uint8_t cells;
+    uint16_t third, triple;
+} triple_table[] = {
+    {WF_IOP_P_F64_MUL_M_ADD_R, 12, WF_IOP_I32_ADD_I2, WF_IOP_T_F64_MUL_M_ADD_R_ADD_I2},
+};
+
+/*
+** Whether the triple [MUL_M t a p 0 0] [ADD_R t t q 0 0] [ADD_I2 q2 q k p2 p k2]
+** at cell at is the T_F64_AXPY shape: the product t only feeds the add (a
+** stack slot, dead once popped), no address adds or offsets, the adds step
+** the two addresses, and the first add does not change what the second
+** reads.
+*/
+static bool is_axpy(const compiler_t *c, size_t at)
+{
+    const wf__cell_t *x = c->cells + at;
+    uint64_t t = x[1].u, p = x[3].u, q = x[9].u;
+    return t >= c->nlocals && x[8].u == t && x[4].u == 0 && x[5].u == 0 && x[10].u == 0 &&
+           x[11].u == 0 && x[14].u == q && x[17].u == p && x[13].u != p && x[2].u != t &&
+           p != t && q != t;
+}
+
+/* Whether a label sits at cell at (*l: a cursor into the ascending list). */
+static bool label_at(const compiler_t *c, size_t *l, size_t at)
+{
+    while (*l < c->nlabels && c->labels[*l] < at)
+        (*l)++;
+    return *l < c->nlabels && c->labels[*l] == at;
+}
+
+/* Extends the pair at map entry i with the instruction after it if a triple
+   fits; returns whether it did. */
+static bool try_triple(compiler_t *c, size_t i, wf__iop_t pair, size_t *l)
+{
+    if (i + 2 >= c->nmap)
+        return false;
+    size_t a = c->map_pc[i], t = c->map_pc[i + 2];
+    if (label_at(c, l, t))
+        return false;
+    for (size_t k = 0; k < sizeof triple_table / sizeof triple_table[0]; k++) {
+        if (triple_table[k].pair == pair && t - a == triple_table[k].cells &&
+            is_op(c, t, (wf__iop_t)triple_table[k].third)) {
+            wf__iop_t op = (wf__iop_t)triple_table[k].triple;
+            if (op == WF_IOP_T_F64_MUL_M_ADD_R_ADD_I2 && is_axpy(c, a))
+                op = WF_IOP_T_F64_AXPY;
+            set_handler(c, a, op);
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+** Runs over the finished code pairing adjacent instructions (left to right,
+** each instruction in at most one pair) where no label sits between them:
+** the first one's handler becomes the pair's, every cell stays in place (so
+** the trap map and branch offsets hold), and some pairs take a third
+** instruction the same way. Instruction starts are the trap map's cells.
+*/
+static void fuse_pairs(compiler_t *c)
+{
+    if (c->oom)
+        return;
+    size_t l = 0;
+    for (size_t i = 0; i + 1 < c->nmap; i++) {
+        size_t a = c->map_pc[i], b = c->map_pc[i + 1];
+        if (label_at(c, &l, b))
+            continue;
+        for (size_t k = 0; k < sizeof pair_table / sizeof pair_table[0]; k++) {
+            if (b - a == (size_t)pair_table[k].cells + 1 &&
+                is_op(c, a, (wf__iop_t)pair_table[k].first) &&
+                is_op(c, b, (wf__iop_t)pair_table[k].second)) {
+                set_handler(c, a, (wf__iop_t)pair_table[k].pair);
+                i++;
+                if (try_triple(c, i - 1, (wf__iop_t)pair_table[k].pair, &l))
+                    i++;
+                break;
+            }
+        }
+    }
+}
+
 /* Copies the emitted code into an exactly sized wf__code. */
 static wf_err_t finish(compiler_t *c, struct wf__code **out)
 {
+    fuse_pairs(c);
     const wf__func_t *f = c->func;
     struct wf__code *code = wf__calloc(c->alloc, 1, sizeof *code);
     if (!code)
@@ -1537,7 +1667,7 @@ static wf_err_t compile_func(compiler_t *c, uint32_t index, wf_error_info_t *err
     const wf__functype_t *ft = f->type;
     c->func_index = index;
     c->func = f;
-    c->ncells = c->nmap = c->nvs = c->ncs = c->nfx = 0;
+    c->ncells = c->nmap = c->nvs = c->ncs = c->nfx = c->nlabels = 0;
     c->max_height = 0;
     c->dead_depth = 0;
     c->last_valid = false;
@@ -1608,6 +1738,7 @@ wf_err_t wf__compile(wf_module_t *module, wf_error_info_t *err)
     wf__free(c.alloc, c.fx, c.cap_fx * sizeof *c.fx);
     wf__free(c.alloc, c.scratch, c.cap_scratch * sizeof *c.scratch);
     wf__free(c.alloc, c.stubs, c.cap_stubs * sizeof *c.stubs);
+    wf__free(c.alloc, c.labels, c.cap_labels * sizeof *c.labels);
     if (rc != WF_OK) {
         /* Code already compiled is freed by wf__module_clear through
            wf__code_free; leave it in place. */

@@ -135,7 +135,11 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
         goto trap;                                                                                 \
     } while (0)
 
-/* Fuel and interrupt: polled on calls and backward branches. */
+/*
+** Fuel and interrupt: polled on calls and backward branches. inst->fuel is 0
+** for no budget, else one more than the polls left; wf__interp_call restores
+** it when the outermost call ends, so the budget applies to each call.
+*/
 #define POLL()                                                                                     \
     do {                                                                                           \
         if (UNLIKELY(atomic_load_explicit(&inst->interrupt, memory_order_relaxed)))                \
@@ -342,6 +346,76 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
         NEXT(4);                                                                                   \
     }
 
+/*
+** Steps of a pair handler (the P_ ops): the instruction whose handler cell
+** is at pc[base]. A trap in it reports that instruction (pc moves there).
+*/
+#define SP(base, k) fp[pc[(base) + (k)].u]
+#define MEM_CHECK_AT(base, ea, width)                                                              \
+    do {                                                                                           \
+        if (UNLIKELY((ea) + (width) > mem_size) &&                                                 \
+            !memory_grew_since(mem, &mem_size, (ea) + (width))) {                                  \
+            pc += (base);                                                                          \
+            TRAP(MEMORY_OOB);                                                                      \
+        }                                                                                          \
+    } while (0)
+#define STEP_BIN(base, T, EXPR)                                                                    \
+    do {                                                                                           \
+        CT_##T a = RD_##T(SP(base, 2));                                                            \
+        CT_##T b = RD_##T(SP(base, 3));                                                            \
+        SP(base, 1) = WR_##T(EXPR);                                                                \
+    } while (0)
+#define STEP_BIN_I(base, T, EXPR)                                                                  \
+    do {                                                                                           \
+        CT_##T a = RD_##T(SP(base, 2));                                                            \
+        CT_##T b = RD_##T(pc[(base) + 3].u);                                                       \
+        SP(base, 1) = WR_##T(EXPR);                                                                \
+    } while (0)
+#define STEP_BIN_M(base, T, EXPR)                                                                  \
+    do {                                                                                           \
+        CT_##T a = RD_##T(SP(base, 2));                                                            \
+        uint64_t ea = EA((base) + 3);                                                              \
+        MT_##T raw;                                                                                \
+        MEM_CHECK_AT(base, ea, sizeof raw);                                                        \
+        memcpy(&raw, mem_base + ea, sizeof raw);                                                   \
+        CT_##T b = RD_##T(raw);                                                                    \
+        SP(base, 1) = WR_##T(EXPR);                                                                \
+    } while (0)
+#define STEP_BIN_R(base, T, EXPR)                                                                  \
+    do {                                                                                           \
+        CT_##T a = RD_##T(SP(base, 2));                                                            \
+        uint64_t ea = EA((base) + 3);                                                              \
+        MT_##T raw;                                                                                \
+        MEM_CHECK_AT(base, ea, sizeof raw);                                                        \
+        memcpy(&raw, mem_base + ea, sizeof raw);                                                   \
+        CT_##T b = RD_##T(raw);                                                                    \
+        raw = (MT_##T)WR_##T(EXPR);                                                                \
+        memcpy(mem_base + ea, &raw, sizeof raw);                                                   \
+    } while (0)
+#define STEP_STORE(base, MT)                                                                       \
+    do {                                                                                           \
+        uint64_t ea = (uint64_t)(uint32_t)SP(base, 1) + pc[(base) + 3].u;                          \
+        MT v = (MT)SP(base, 2);                                                                    \
+        MEM_CHECK_AT(base, ea, sizeof v);                                                          \
+        memcpy(mem_base + ea, &v, sizeof v);                                                       \
+    } while (0)
+/* A branch taken by the step at base: its offset counts from there. */
+#define PAIR_BRANCH(base, offset)                                                                  \
+    do {                                                                                           \
+        int64_t off_ = (offset);                                                                   \
+        pc += (base) + off_;                                                                       \
+        if (off_ < 0)                                                                              \
+            POLL();                                                                                \
+        DISPATCH();                                                                                \
+    } while (0)
+#define PAIR(name, total, STEP1, STEP2)                                                            \
+    CASE(name)                                                                                     \
+    {                                                                                              \
+        STEP1;                                                                                     \
+        STEP2;                                                                                     \
+        NEXT(total);                                                                               \
+    }
+
 #if WF_JUMPTABLE
 #define LBL_SPECIAL(name) &&L_##name,
 #define LBL_UN(name) &&L_##name,
@@ -472,6 +546,69 @@ dispatch:
     FUSEDF(F64, GT, a > b)
     FUSEDF(F64, LE, a <= b)
     FUSEDF(F64, GE, a >= b)
+    /* ---------------------------------------------------------- pairs ---- */
+    PAIR(P_F64_MUL_M_ADD_R, 12, STEP_BIN_M(0, F64, a * b), STEP_BIN_R(6, F64, a + b))
+    PAIR(P_F64_MUL_ADD_R, 10, STEP_BIN(0, F64, a * b), STEP_BIN_R(4, F64, a + b))
+    PAIR(P_F64_MUL_ADD, 8, STEP_BIN(0, F64, a * b), STEP_BIN(4, F64, a + b))
+    PAIR(P_F64_MUL_SUB, 8, STEP_BIN(0, F64, a * b), STEP_BIN(4, F64, a - b))
+    PAIR(P_F64_MUL_MUL, 8, STEP_BIN(0, F64, a * b), STEP_BIN(4, F64, a * b))
+    PAIR(P_F64_ADD_ADD, 8, STEP_BIN(0, F64, a + b), STEP_BIN(4, F64, a + b))
+    PAIR(P_F64_SUB_M_MUL, 10, STEP_BIN_M(0, F64, a - b), STEP_BIN(6, F64, a * b))
+    PAIR(P_F64_SUB_I64_STORE, 8, STEP_BIN(0, F64, a - b), STEP_STORE(4, uint64_t))
+    PAIR(P_I32_ROTL_I_ROTL_I, 8, STEP_BIN_I(0, I32, wf__rotl32(a, b)),
+         STEP_BIN_I(4, I32, wf__rotl32(a, b)))
+    PAIR(P_I32_ROTL_I_XOR, 8, STEP_BIN_I(0, I32, wf__rotl32(a, b)), STEP_BIN(4, I32, a ^ b))
+    PAIR(P_I32_XOR_ROTL_I, 8, STEP_BIN(0, I32, a ^ b), STEP_BIN_I(4, I32, wf__rotl32(a, b)))
+    PAIR(P_I32_XOR_SHR_U_I, 8, STEP_BIN(0, I32, a ^ b), STEP_BIN_I(4, I32, a >> (b & 31u)))
+    PAIR(P_I32_XOR_XOR, 8, STEP_BIN(0, I32, a ^ b), STEP_BIN(4, I32, a ^ b))
+    PAIR(P_I32_AND_XOR, 8, STEP_BIN(0, I32, a & b), STEP_BIN(4, I32, a ^ b))
+    PAIR(P_I32_XOR_AND, 8, STEP_BIN(0, I32, a ^ b), STEP_BIN(4, I32, a & b))
+    CASE(T_F64_MUL_M_ADD_R_ADD_I2)
+    {
+        STEP_BIN_M(0, F64, a * b);
+        STEP_BIN_R(6, F64, a + b);
+        SP(12, 1) = (uint32_t)((uint32_t)SP(12, 2) + (uint32_t)pc[15].u);
+        SP(12, 4) = (uint32_t)((uint32_t)SP(12, 5) + (uint32_t)pc[18].u);
+        NEXT(19);
+    }
+    CASE(T_F64_AXPY)
+    {
+        /* cells: [MUL_M t a p 0 0] [ADD_R - t q 0 0] [ADD_I2 q' q k p' p k'] */
+        uint64_t p = (uint32_t)S(3), q = (uint32_t)S(9);
+        double a = RD_F64(S(2));
+        MEM_CHECK(p, 8);
+        uint64_t raw;
+        memcpy(&raw, mem_base + p, sizeof raw);
+        double t = a * RD_F64(raw);
+        MEM_CHECK_AT(6, q, 8);
+        memcpy(&raw, mem_base + q, sizeof raw);
+        raw = WR_F64(t + RD_F64(raw));
+        memcpy(mem_base + q, &raw, sizeof raw);
+        fp[pc[13].u] = (uint32_t)((uint32_t)q + (uint32_t)pc[15].u);
+        fp[pc[16].u] = (uint32_t)((uint32_t)p + (uint32_t)pc[18].u);
+        NEXT(19);
+    }
+    CASE(P_I32_ADD_I_BR_NE)
+    {
+        STEP_BIN_I(0, I32, a + b);
+        if ((uint32_t)SP(4, 1) != (uint32_t)SP(4, 2))
+            PAIR_BRANCH(4, pc[7].i);
+        NEXT(8);
+    }
+    CASE(P_I32_ADD_I_BR_NE_I)
+    {
+        STEP_BIN_I(0, I32, a + b);
+        if ((uint32_t)SP(4, 1) != (uint32_t)pc[6].u)
+            PAIR_BRANCH(4, pc[7].i);
+        NEXT(8);
+    }
+    CASE(P_I32_SUB_I_BR_IF_BACK)
+    {
+        STEP_BIN_I(0, I32, a - b);
+        if ((uint32_t)SP(4, 1))
+            PAIR_BRANCH(4, pc[6].i);
+        NEXT(7);
+    }
     CASE(RETURN1)
     {
         fp[0] = S(1);
@@ -794,6 +931,10 @@ wf_err_t wf__interp_call(wf_func_t *func, uint64_t *slots, wf_error_info_t *err)
         return wf__trap(err, WF_ERR_TRAP_STACK_EXHAUSTED, module, func->index, 0);
     uint64_t *saved_top = ex->top;
     uint32_t saved_depth = ex->depth;
+    /* Fuel is a budget per outermost call: whatever the call (and any wasm it
+       reaches through host functions) burns or whether it ends in a fuel
+       trap, the next call starts again from what the embedder set. */
+    uint64_t saved_fuel = inst->fuel;
     memcpy(fp, slots, code->param_slots * sizeof *fp);
     memset(fp + code->param_slots, 0, (size_t)(code->local_slots - code->param_slots) * sizeof *fp);
     ex->depth++;
@@ -802,5 +943,7 @@ wf_err_t wf__interp_call(wf_func_t *func, uint64_t *slots, wf_error_info_t *err)
         memcpy(slots, fp, code->result_slots * sizeof *fp);
     ex->top = saved_top;
     ex->depth = saved_depth;
+    if (saved_depth == 0)
+        inst->fuel = saved_fuel;
     return rc;
 }

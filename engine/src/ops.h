@@ -109,6 +109,34 @@
     X(BR_I32_LE_U_M, SPECIAL, 5) \
     X(BR_I32_GE_S_M, SPECIAL, 5) \
     X(BR_I32_GE_U_M, SPECIAL, 5) \
+    /* pairs: two adjacent instructions (no label between) run by one
+       handler, see compile.c fuse_pairs. The cells stay the two
+       instructions' own (the second's handler cell unused), so CELLS are
+       the first one's and a trap in the second reports the second. */ \
+    X(P_F64_MUL_M_ADD_R,     SPECIAL, 5) \
+    X(P_F64_MUL_ADD_R,       SPECIAL, 3) \
+    X(P_F64_MUL_ADD,         SPECIAL, 3) \
+    X(P_F64_MUL_SUB,         SPECIAL, 3) \
+    X(P_F64_MUL_MUL,         SPECIAL, 3) \
+    X(P_F64_ADD_ADD,         SPECIAL, 3) \
+    X(P_F64_SUB_M_MUL,       SPECIAL, 5) \
+    X(P_F64_SUB_I64_STORE,   SPECIAL, 3) \
+    X(P_I32_ADD_I_BR_NE,     SPECIAL, 3) \
+    X(P_I32_ADD_I_BR_NE_I,   SPECIAL, 3) \
+    X(P_I32_SUB_I_BR_IF_BACK, SPECIAL, 3) \
+    X(P_I32_ROTL_I_ROTL_I,   SPECIAL, 3) \
+    X(P_I32_ROTL_I_XOR,      SPECIAL, 3) \
+    X(P_I32_XOR_ROTL_I,      SPECIAL, 3) \
+    X(P_I32_XOR_SHR_U_I,     SPECIAL, 3) \
+    X(P_I32_XOR_XOR,         SPECIAL, 3) \
+    X(P_I32_AND_XOR,         SPECIAL, 3) \
+    X(P_I32_XOR_AND,         SPECIAL, 3) \
+    /* a pair and a third instruction (the same rules) */ \
+    X(T_F64_MUL_M_ADD_R_ADD_I2, SPECIAL, 5) \
+    /* the same when it is y[q] += a * x[p]; q += k; p += k' (addresses with
+       no add or offset, the product a dead stack slot, the adds stepping the
+       two addresses): values reused in registers */ \
+    X(T_F64_AXPY,            SPECIAL, 5) \
     /* data movement */ \
     X(COPY,          SPECIAL, 2)  /* d, s */ \
     X(COPY2,         SPECIAL, 4)  /* d1, s1, d2, s2: two copies in order */ \

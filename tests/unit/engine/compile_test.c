@@ -260,6 +260,62 @@ static void test_fusions(void)
     wf_module_free(m);
 }
 
+/* Calls name(a, b) expecting a trap; returns the trap's module offset. */
+static size_t trap_offset(wf_instance_t *inst, const char *name, int32_t a, int32_t b)
+{
+    wf_extern_t e;
+    if (wf_instance_export(inst, name, &e) != WF_OK)
+        return 0;
+    wf_val_t args[2] = {{.type = WF_I32, .of.i32 = a}, {.type = WF_I32, .of.i32 = b}};
+    wf_val_t result;
+    wf_error_info_t err;
+    if (wf_func_call(e.of.func, args, 2, &result, 1, &err) != WF_ERR_TRAP_MEMORY_OOB)
+        return 0;
+    return err.offset;
+}
+
+static void test_pairs(void)
+{
+    wf_module_t *m =
+        load("(module (memory 1)"
+             "  (func (export \"sigma\") (param i32 i32) (result i32)"
+             "    (i32.xor (i32.rotl (local.get 0) (i32.const 7))"
+             "             (i32.rotl (local.get 0) (i32.const 18))))"
+             "  (func (export \"mac\") (param i32 i32) (result i32) (local f64)"
+             "    (local.set 2 (f64.const 2))"
+             "    (f64.store (local.get 0) (f64.add (f64.mul (local.get 2) (f64.load (local.get 1)))"
+             "                                      (f64.load (local.get 0))))"
+             "    (local.set 0 (i32.add (local.get 0) (i32.const 8)))"
+             "    (local.set 1 (i32.add (local.get 1) (i32.const 8)))"
+             "    (i32.trunc_f64_s (f64.load (i32.sub (local.get 0) (i32.const 8)))))"
+             "  (data (i32.const 64) \"\\00\\00\\00\\00\\00\\00\\08\\40\"))"); /* 3.0 */
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    CHECK(strstr(listing(m, 0), "P_I32_ROTL_I_ROTL_I") != NULL);
+    CHECK(strstr(listing(m, 1), "T_F64_AXPY") != NULL);
+    wf_instance_t *inst = NULL;
+    wf_error_info_t err;
+    CHECK_INT(wf_instance_new(m, NULL, 0, NULL, &inst, &err), WF_OK);
+    if (inst) {
+        uint32_t x = 0x12345678u;
+        uint32_t want = ((x << 7) | (x >> 25)) ^ ((x << 18) | (x >> 14));
+        CHECK_INT(run2(inst, "sigma", (int32_t)x, 0), (int32_t)want);
+        /* mem[128] = 0 + 2 * mem[64] = 6, twice: 6 then 12 */
+        CHECK_INT(run2(inst, "mac", 128, 64), 6);
+        CHECK_INT(run2(inst, "mac", 128, 64), 12);
+        /* A trap in either half of the pair names its own load. */
+        size_t in_first = trap_offset(inst, "mac", 128, 65535);
+        size_t in_second = trap_offset(inst, "mac", 65535, 64);
+        CHECK(in_first != 0 && in_second != 0);
+        CHECK(in_second > in_first);
+        CHECK_INT(m->bytes[in_first], 0x2B);  /* f64.load */
+        CHECK_INT(m->bytes[in_second], 0x2B); /* f64.load */
+        wf_instance_free(inst);
+    }
+    wf_module_free(m);
+}
+
 static void test_unsupported(void)
 {
     wf_err_t rc;
@@ -275,6 +331,7 @@ int main(void)
     test_shapes();
     test_hazards();
     test_fusions();
+    test_pairs();
     test_unsupported();
     return TEST_DONE();
 }

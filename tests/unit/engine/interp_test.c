@@ -133,6 +133,13 @@ static void test_fuel_and_interrupt(void)
     CHECK_INT(call_i32(inst, "spin", 1, 100000, 0, &err), 100000);
     wf_instance_set_fuel(inst, 1000);
     CHECK_INT(call_i32(inst, "spin", 1, 100000, 0, &err), WF_ERR_TRAP_FUEL);
+    /* The budget is per call: a fuel trap does not leave the instance
+       exhausted, and a call that fits runs again and again. */
+    CHECK_INT(wf_instance_fuel(inst), 1000);
+    CHECK_INT(call_i32(inst, "spin", 1, 500, 0, &err), 500);
+    CHECK_INT(call_i32(inst, "spin", 1, 500, 0, &err), 500);
+    CHECK_INT(call_i32(inst, "spin", 1, 100000, 0, &err), WF_ERR_TRAP_FUEL);
+    CHECK_INT(call_i32(inst, "spin", 1, 800, 0, &err), 800);
     wf_instance_set_fuel(inst, 0);
     CHECK_INT(call_i32(inst, "spin", 1, 10, 0, &err), 10);
     wf_instance_interrupt(inst);
