@@ -1516,29 +1516,41 @@ static bool is_op(const compiler_t *c, size_t at, wf__iop_t iop)
 ** Pairs of adjacent instructions that one handler runs (ops.h P_ ops): the
 ** first op, its operand cell count, the second op, and the pair.
 */
+enum {
+    LINK_NONE,
+    LINK_A, /* the second's operand 2 (a, or a store's value) is the first's result */
+    LINK_B, /* its operand 3 (b) is */
+    LINK_AB /* a or b (a commutative op: b is swapped into a) */
+};
+
 static const struct {
     uint16_t first;
     uint8_t cells;
     uint16_t second, pair;
+    uint8_t link;
 } pair_table[] = {
-    {WF_IOP_F64_MUL_M, 5, WF_IOP_F64_ADD_R, WF_IOP_P_F64_MUL_M_ADD_R},
-    {WF_IOP_F64_MUL, 3, WF_IOP_F64_ADD_R, WF_IOP_P_F64_MUL_ADD_R},
-    {WF_IOP_F64_MUL, 3, WF_IOP_F64_ADD, WF_IOP_P_F64_MUL_ADD},
-    {WF_IOP_F64_MUL, 3, WF_IOP_F64_SUB, WF_IOP_P_F64_MUL_SUB},
-    {WF_IOP_F64_MUL, 3, WF_IOP_F64_MUL, WF_IOP_P_F64_MUL_MUL},
-    {WF_IOP_F64_ADD, 3, WF_IOP_F64_ADD, WF_IOP_P_F64_ADD_ADD},
-    {WF_IOP_F64_SUB_M, 5, WF_IOP_F64_MUL, WF_IOP_P_F64_SUB_M_MUL},
-    {WF_IOP_F64_SUB, 3, WF_IOP_I64_STORE, WF_IOP_P_F64_SUB_I64_STORE},
-    {WF_IOP_I32_ADD_I, 3, WF_IOP_BR_I32_NE, WF_IOP_P_I32_ADD_I_BR_NE},
-    {WF_IOP_I32_ADD_I, 3, WF_IOP_BR_I32_NE_I, WF_IOP_P_I32_ADD_I_BR_NE_I},
-    {WF_IOP_I32_SUB_I, 3, WF_IOP_BR_IF_BACK, WF_IOP_P_I32_SUB_I_BR_IF_BACK},
-    {WF_IOP_I32_ROTL_I, 3, WF_IOP_I32_ROTL_I, WF_IOP_P_I32_ROTL_I_ROTL_I},
-    {WF_IOP_I32_ROTL_I, 3, WF_IOP_I32_XOR, WF_IOP_P_I32_ROTL_I_XOR},
-    {WF_IOP_I32_XOR, 3, WF_IOP_I32_ROTL_I, WF_IOP_P_I32_XOR_ROTL_I},
-    {WF_IOP_I32_XOR, 3, WF_IOP_I32_SHR_U_I, WF_IOP_P_I32_XOR_SHR_U_I},
-    {WF_IOP_I32_XOR, 3, WF_IOP_I32_XOR, WF_IOP_P_I32_XOR_XOR},
-    {WF_IOP_I32_AND, 3, WF_IOP_I32_XOR, WF_IOP_P_I32_AND_XOR},
-    {WF_IOP_I32_XOR, 3, WF_IOP_I32_AND, WF_IOP_P_I32_XOR_AND},
+    {WF_IOP_F64_MUL_M, 5, WF_IOP_F64_ADD_R, WF_IOP_P_F64_MUL_M_ADD_R, LINK_A},
+    {WF_IOP_F64_MUL, 3, WF_IOP_F64_ADD_R, WF_IOP_P_F64_MUL_ADD_R, LINK_A},
+    {WF_IOP_F64_MUL, 3, WF_IOP_F64_ADD, WF_IOP_P_F64_MUL_ADD, LINK_AB},
+    {WF_IOP_F64_MUL, 3, WF_IOP_F64_SUB, WF_IOP_P_F64_MUL_SUB, LINK_B},
+    {WF_IOP_F64_MUL, 3, WF_IOP_F64_MUL, WF_IOP_P_F64_MUL_MUL, LINK_AB},
+    {WF_IOP_F64_ADD, 3, WF_IOP_F64_ADD, WF_IOP_P_F64_ADD_ADD, LINK_AB},
+    {WF_IOP_F64_SUB_M, 5, WF_IOP_F64_MUL, WF_IOP_P_F64_SUB_M_MUL, LINK_AB},
+    {WF_IOP_F64_SUB, 3, WF_IOP_I64_STORE, WF_IOP_P_F64_SUB_I64_STORE, LINK_A},
+    {WF_IOP_I32_ADD_I, 3, WF_IOP_BR_I32_NE, WF_IOP_P_I32_ADD_I_BR_NE, LINK_NONE},
+    {WF_IOP_I32_ADD_I, 3, WF_IOP_BR_I32_NE_I, WF_IOP_P_I32_ADD_I_BR_NE_I, LINK_NONE},
+    {WF_IOP_I32_SUB_I, 3, WF_IOP_BR_IF_BACK, WF_IOP_P_I32_SUB_I_BR_IF_BACK, LINK_NONE},
+    {WF_IOP_I32_ROTL_I, 3, WF_IOP_I32_ROTL_I, WF_IOP_P_I32_ROTL_I_ROTL_I, LINK_NONE},
+    {WF_IOP_I32_ROTL_I, 3, WF_IOP_I32_XOR, WF_IOP_P_I32_ROTL_I_XOR, LINK_NONE},
+    {WF_IOP_I32_XOR, 3, WF_IOP_I32_ROTL_I, WF_IOP_P_I32_XOR_ROTL_I, LINK_NONE},
+    {WF_IOP_I32_XOR, 3, WF_IOP_I32_SHR_U_I, WF_IOP_P_I32_XOR_SHR_U_I, LINK_NONE},
+    {WF_IOP_I32_XOR, 3, WF_IOP_I32_XOR, WF_IOP_P_I32_XOR_XOR, LINK_NONE},
+    {WF_IOP_I32_AND, 3, WF_IOP_I32_XOR, WF_IOP_P_I32_AND_XOR, LINK_NONE},
+    {WF_IOP_I32_XOR, 3, WF_IOP_I32_AND, WF_IOP_P_I32_XOR_AND, LINK_NONE},
+    {WF_IOP_F64_SQRT, 2, WF_IOP_F64_MUL, WF_IOP_P_F64_SQRT_MUL, LINK_AB},
+    {WF_IOP_CONST, 2, WF_IOP_F64_DIV, WF_IOP_P_CONST_F64_DIV, LINK_NONE},
+    {WF_IOP_I32_SUB_I, 3, WF_IOP_F64_MUL, WF_IOP_P_I32_SUB_I_F64_MUL, LINK_NONE},
+    {WF_IOP_I64_LOAD, 4, WF_IOP_F64_SUB_M, WF_IOP_P_I64_LOAD_F64_SUB_M, LINK_NONE},
 };
 
 /* A pair and a third instruction after it: the pair, its cells from its
@@ -1547,9 +1559,39 @@ static const struct {
     uint16_t pair;
     uint8_t cells;
     uint16_t third, triple;
+    uint8_t link; /* between the pair's second instruction and the third */
 } triple_table[] = {
-    {WF_IOP_P_F64_MUL_M_ADD_R, 12, WF_IOP_I32_ADD_I2, WF_IOP_T_F64_MUL_M_ADD_R_ADD_I2},
+    {WF_IOP_P_F64_MUL_M_ADD_R, 12, WF_IOP_I32_ADD_I2, WF_IOP_T_F64_MUL_M_ADD_R_ADD_I2, LINK_NONE},
+    {WF_IOP_P_F64_MUL_SUB, 8, WF_IOP_I64_STORE, WF_IOP_T_F64_MUL_SUB_I64_STORE, LINK_A},
+    {WF_IOP_P_I32_SUB_I_F64_MUL, 8, WF_IOP_F64_ADD_R, WF_IOP_T_I32_SUB_I_F64_MUL_ADD_R, LINK_A},
+    {WF_IOP_P_I64_LOAD_F64_SUB_M, 11, WF_IOP_F64_MUL, WF_IOP_T_I64_LOAD_F64_SUB_M_MUL, LINK_NONE},
 };
+
+/*
+** Whether the instruction at second reads the result of the one at first as
+** link asks (LINK_AB swaps the operands of second when b is the one).
+*/
+static bool linked(compiler_t *c, size_t first, size_t second, uint8_t link)
+{
+    uint64_t d = c->cells[first + 1].u;
+    wf__cell_t *x = c->cells + second;
+    switch (link) {
+    case LINK_A:
+        return x[2].u == d;
+    case LINK_B:
+        return x[3].u == d;
+    case LINK_AB:
+        if (x[2].u == d)
+            return true;
+        if (x[3].u != d)
+            return false;
+        x[3] = x[2];
+        x[2].u = d;
+        return true;
+    default:
+        return true;
+    }
+}
 
 /*
 ** Whether the triple [MUL_M t a p 0 0] [ADD_R t t q 0 0] [ADD_I2 q2 q k p2 p k2]
@@ -1581,12 +1623,13 @@ static bool try_triple(compiler_t *c, size_t i, wf__iop_t pair, size_t *l)
 {
     if (i + 2 >= c->nmap)
         return false;
-    size_t a = c->map_pc[i], t = c->map_pc[i + 2];
+    size_t a = c->map_pc[i], b = c->map_pc[i + 1], t = c->map_pc[i + 2];
     if (label_at(c, l, t))
         return false;
     for (size_t k = 0; k < sizeof triple_table / sizeof triple_table[0]; k++) {
         if (triple_table[k].pair == pair && t - a == triple_table[k].cells &&
-            is_op(c, t, (wf__iop_t)triple_table[k].third)) {
+            is_op(c, t, (wf__iop_t)triple_table[k].third) &&
+            linked(c, b, t, triple_table[k].link)) {
             wf__iop_t op = (wf__iop_t)triple_table[k].triple;
             if (op == WF_IOP_T_F64_MUL_M_ADD_R_ADD_I2 && is_axpy(c, a))
                 op = WF_IOP_T_F64_AXPY;
@@ -1616,7 +1659,8 @@ static void fuse_pairs(compiler_t *c)
         for (size_t k = 0; k < sizeof pair_table / sizeof pair_table[0]; k++) {
             if (b - a == (size_t)pair_table[k].cells + 1 &&
                 is_op(c, a, (wf__iop_t)pair_table[k].first) &&
-                is_op(c, b, (wf__iop_t)pair_table[k].second)) {
+                is_op(c, b, (wf__iop_t)pair_table[k].second) &&
+                linked(c, a, b, pair_table[k].link)) {
                 set_handler(c, a, (wf__iop_t)pair_table[k].pair);
                 i++;
                 if (try_triple(c, i - 1, (wf__iop_t)pair_table[k].pair, &l))

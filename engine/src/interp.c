@@ -399,6 +399,90 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
         MEM_CHECK_AT(base, ea, sizeof v);                                                          \
         memcpy(mem_base + ea, &v, sizeof v);                                                       \
     } while (0)
+#define STEP_UN(base, T, EXPR)                                                                     \
+    do {                                                                                           \
+        CT_##T a = RD_##T(SP(base, 2));                                                            \
+        SP(base, 1) = WR_##T(EXPR);                                                                \
+    } while (0)
+#define STEP_LOAD(base, MT, CONV)                                                                  \
+    do {                                                                                           \
+        uint64_t ea = EA((base) + 2);                                                              \
+        MT v;                                                                                      \
+        MEM_CHECK_AT(base, ea, sizeof v);                                                          \
+        memcpy(&v, mem_base + ea, sizeof v);                                                       \
+        SP(base, 1) = CONV(v);                                                                     \
+    } while (0)
+/*
+** Steps that hand their result on in a register (r) or take their operand
+** a or b from one (x): compile.c pairs these only where the second
+** instruction reads the first one's result (the link).
+*/
+#define STEP_BIN_TO(base, T, r, EXPR)                                                              \
+    do {                                                                                           \
+        CT_##T a = RD_##T(SP(base, 2));                                                            \
+        CT_##T b = RD_##T(SP(base, 3));                                                            \
+        r = (EXPR);                                                                                \
+        SP(base, 1) = WR_##T(r);                                                                   \
+    } while (0)
+#define STEP_UN_TO(base, T, r, EXPR)                                                               \
+    do {                                                                                           \
+        CT_##T a = RD_##T(SP(base, 2));                                                            \
+        r = (EXPR);                                                                                \
+        SP(base, 1) = WR_##T(r);                                                                   \
+    } while (0)
+#define STEP_M_TO(base, T, r, EXPR)                                                                \
+    do {                                                                                           \
+        CT_##T a = RD_##T(SP(base, 2));                                                            \
+        uint64_t ea = EA((base) + 3);                                                              \
+        MT_##T raw;                                                                                \
+        MEM_CHECK_AT(base, ea, sizeof raw);                                                        \
+        memcpy(&raw, mem_base + ea, sizeof raw);                                                   \
+        CT_##T b = RD_##T(raw);                                                                    \
+        r = (EXPR);                                                                                \
+        SP(base, 1) = WR_##T(r);                                                                   \
+    } while (0)
+#define STEP_LA_TO(base, T, r, x, EXPR)                                                            \
+    do {                                                                                           \
+        CT_##T a = (x);                                                                            \
+        CT_##T b = RD_##T(SP(base, 3));                                                            \
+        r = (EXPR);                                                                                \
+        SP(base, 1) = WR_##T(r);                                                                   \
+    } while (0)
+#define STEP_LB_TO(base, T, r, x, EXPR)                                                            \
+    do {                                                                                           \
+        CT_##T a = RD_##T(SP(base, 2));                                                            \
+        CT_##T b = (x);                                                                            \
+        r = (EXPR);                                                                                \
+        SP(base, 1) = WR_##T(r);                                                                   \
+    } while (0)
+#define STEP_R_LA(base, T, x, EXPR)                                                                \
+    do {                                                                                           \
+        CT_##T a = (x);                                                                            \
+        uint64_t ea = EA((base) + 3);                                                              \
+        MT_##T raw;                                                                                \
+        MEM_CHECK_AT(base, ea, sizeof raw);                                                        \
+        memcpy(&raw, mem_base + ea, sizeof raw);                                                   \
+        CT_##T b = RD_##T(raw);                                                                    \
+        raw = (MT_##T)WR_##T(EXPR);                                                                \
+        memcpy(mem_base + ea, &raw, sizeof raw);                                                   \
+    } while (0)
+#define STEP_STORE_V(base, MT, x)                                                                  \
+    do {                                                                                           \
+        uint64_t ea = (uint64_t)(uint32_t)SP(base, 1) + pc[(base) + 3].u;                          \
+        MT v = (MT)(x);                                                                            \
+        MEM_CHECK_AT(base, ea, sizeof v);                                                          \
+        memcpy(mem_base + ea, &v, sizeof v);                                                       \
+    } while (0)
+#define PAIR_L(name, total, STEP1, STEP2)                                                          \
+    CASE(name)                                                                                     \
+    {                                                                                              \
+        double t, u;                                                                               \
+        STEP1;                                                                                     \
+        STEP2;                                                                                     \
+        (void)u;                                                                                   \
+        NEXT(total);                                                                               \
+    }
+
 /* A branch taken by the step at base: its offset counts from there. */
 #define PAIR_BRANCH(base, offset)                                                                  \
     do {                                                                                           \
@@ -547,14 +631,16 @@ dispatch:
     FUSEDF(F64, LE, a <= b)
     FUSEDF(F64, GE, a >= b)
     /* ---------------------------------------------------------- pairs ---- */
-    PAIR(P_F64_MUL_M_ADD_R, 12, STEP_BIN_M(0, F64, a * b), STEP_BIN_R(6, F64, a + b))
-    PAIR(P_F64_MUL_ADD_R, 10, STEP_BIN(0, F64, a * b), STEP_BIN_R(4, F64, a + b))
-    PAIR(P_F64_MUL_ADD, 8, STEP_BIN(0, F64, a * b), STEP_BIN(4, F64, a + b))
-    PAIR(P_F64_MUL_SUB, 8, STEP_BIN(0, F64, a * b), STEP_BIN(4, F64, a - b))
-    PAIR(P_F64_MUL_MUL, 8, STEP_BIN(0, F64, a * b), STEP_BIN(4, F64, a * b))
-    PAIR(P_F64_ADD_ADD, 8, STEP_BIN(0, F64, a + b), STEP_BIN(4, F64, a + b))
-    PAIR(P_F64_SUB_M_MUL, 10, STEP_BIN_M(0, F64, a - b), STEP_BIN(6, F64, a * b))
-    PAIR(P_F64_SUB_I64_STORE, 8, STEP_BIN(0, F64, a - b), STEP_STORE(4, uint64_t))
+    /* float pairs: linked (the second reads the first's result, see above) */
+    PAIR_L(P_F64_MUL_M_ADD_R, 12, STEP_M_TO(0, F64, t, a * b), STEP_R_LA(6, F64, t, a + b))
+    PAIR_L(P_F64_MUL_ADD_R, 10, STEP_BIN_TO(0, F64, t, a * b), STEP_R_LA(4, F64, t, a + b))
+    PAIR_L(P_F64_MUL_ADD, 8, STEP_BIN_TO(0, F64, t, a * b), STEP_LA_TO(4, F64, u, t, a + b))
+    PAIR_L(P_F64_MUL_SUB, 8, STEP_BIN_TO(0, F64, t, a * b), STEP_LB_TO(4, F64, u, t, a - b))
+    PAIR_L(P_F64_MUL_MUL, 8, STEP_BIN_TO(0, F64, t, a * b), STEP_LA_TO(4, F64, u, t, a * b))
+    PAIR_L(P_F64_ADD_ADD, 8, STEP_BIN_TO(0, F64, t, a + b), STEP_LA_TO(4, F64, u, t, a + b))
+    PAIR_L(P_F64_SUB_M_MUL, 10, STEP_M_TO(0, F64, t, a - b), STEP_LA_TO(6, F64, u, t, a * b))
+    PAIR_L(P_F64_SUB_I64_STORE, 8, STEP_BIN_TO(0, F64, t, a - b),
+           STEP_STORE_V(4, uint64_t, WR_F64(t)))
     PAIR(P_I32_ROTL_I_ROTL_I, 8, STEP_BIN_I(0, I32, wf__rotl32(a, b)),
          STEP_BIN_I(4, I32, wf__rotl32(a, b)))
     PAIR(P_I32_ROTL_I_XOR, 8, STEP_BIN_I(0, I32, wf__rotl32(a, b)), STEP_BIN(4, I32, a ^ b))
@@ -563,10 +649,39 @@ dispatch:
     PAIR(P_I32_XOR_XOR, 8, STEP_BIN(0, I32, a ^ b), STEP_BIN(4, I32, a ^ b))
     PAIR(P_I32_AND_XOR, 8, STEP_BIN(0, I32, a & b), STEP_BIN(4, I32, a ^ b))
     PAIR(P_I32_XOR_AND, 8, STEP_BIN(0, I32, a ^ b), STEP_BIN(4, I32, a & b))
+    PAIR_L(P_F64_SQRT_MUL, 7, STEP_UN_TO(0, F64, t, sqrt(a)), STEP_LA_TO(3, F64, u, t, a * b))
+    PAIR(P_CONST_F64_DIV, 7, SP(0, 1) = pc[2].u, STEP_BIN(3, F64, a / b))
+    PAIR(P_I32_SUB_I_F64_MUL, 8, STEP_BIN_I(0, I32, a - b), STEP_BIN(4, F64, a * b))
+    PAIR(P_I64_LOAD_F64_SUB_M, 11, STEP_LOAD(0, uint64_t, (uint64_t)),
+         STEP_BIN_M(5, F64, a - b))
+    CASE(T_F64_MUL_SUB_I64_STORE)
+    {
+        double t, u;
+        STEP_BIN_TO(0, F64, t, a * b);
+        STEP_LB_TO(4, F64, u, t, a - b);
+        STEP_STORE_V(8, uint64_t, WR_F64(u));
+        NEXT(12);
+    }
+    CASE(T_I32_SUB_I_F64_MUL_ADD_R)
+    {
+        double t;
+        STEP_BIN_I(0, I32, a - b);
+        STEP_BIN_TO(4, F64, t, a * b);
+        STEP_R_LA(8, F64, t, a + b);
+        NEXT(14);
+    }
+    CASE(T_I64_LOAD_F64_SUB_M_MUL)
+    {
+        STEP_LOAD(0, uint64_t, (uint64_t));
+        STEP_BIN_M(5, F64, a - b);
+        STEP_BIN(11, F64, a * b);
+        NEXT(15);
+    }
     CASE(T_F64_MUL_M_ADD_R_ADD_I2)
     {
-        STEP_BIN_M(0, F64, a * b);
-        STEP_BIN_R(6, F64, a + b);
+        double t;
+        STEP_M_TO(0, F64, t, a * b);
+        STEP_R_LA(6, F64, t, a + b);
         SP(12, 1) = (uint32_t)((uint32_t)SP(12, 2) + (uint32_t)pc[15].u);
         SP(12, 4) = (uint32_t)((uint32_t)SP(12, 5) + (uint32_t)pc[18].u);
         NEXT(19);
