@@ -1520,7 +1520,8 @@ enum {
     LINK_NONE,
     LINK_A, /* the second's operand 2 (a, or a store's value) is the first's result */
     LINK_B, /* its operand 3 (b) is */
-    LINK_AB /* a or b (a commutative op: b is swapped into a) */
+    LINK_AB,  /* a or b (a commutative op: b is swapped into a) */
+    LINK_BOTH /* triples: the third's a and b are the results of the pair's two */
 };
 
 static const struct {
@@ -1541,7 +1542,8 @@ static const struct {
     {WF_IOP_I32_ADD_I, 3, WF_IOP_BR_I32_NE_I, WF_IOP_P_I32_ADD_I_BR_NE_I, LINK_NONE},
     {WF_IOP_I32_SUB_I, 3, WF_IOP_BR_IF_BACK, WF_IOP_P_I32_SUB_I_BR_IF_BACK, LINK_NONE},
     {WF_IOP_I32_ROTL_I, 3, WF_IOP_I32_ROTL_I, WF_IOP_P_I32_ROTL_I_ROTL_I, LINK_NONE},
-    {WF_IOP_I32_ROTL_I, 3, WF_IOP_I32_XOR, WF_IOP_P_I32_ROTL_I_XOR, LINK_NONE},
+    {WF_IOP_I32_ROTL_I, 3, WF_IOP_I32_XOR, WF_IOP_P_I32_ROTL_I_XOR, LINK_AB},
+    {WF_IOP_I32_SHR_U_I, 3, WF_IOP_I32_XOR, WF_IOP_P_I32_SHR_U_I_XOR, LINK_AB},
     {WF_IOP_I32_XOR, 3, WF_IOP_I32_ROTL_I, WF_IOP_P_I32_XOR_ROTL_I, LINK_NONE},
     {WF_IOP_I32_XOR, 3, WF_IOP_I32_SHR_U_I, WF_IOP_P_I32_XOR_SHR_U_I, LINK_NONE},
     {WF_IOP_I32_XOR, 3, WF_IOP_I32_XOR, WF_IOP_P_I32_XOR_XOR, LINK_NONE},
@@ -1552,6 +1554,18 @@ static const struct {
     {WF_IOP_I32_SUB_I, 3, WF_IOP_F64_MUL, WF_IOP_P_I32_SUB_I_F64_MUL, LINK_NONE},
     {WF_IOP_I64_LOAD, 4, WF_IOP_F64_SUB_M, WF_IOP_P_I64_LOAD_F64_SUB_M, LINK_NONE},
 };
+
+/*
+** Whether the third instruction's a and b are the results of the first and
+** second (in either order: the third is commutative), which are different
+** slots; the first's result must survive the second.
+*/
+static bool both_linked(const compiler_t *c, size_t first, size_t second, size_t third)
+{
+    uint64_t d1 = c->cells[first + 1].u, d2 = c->cells[second + 1].u;
+    const wf__cell_t *x = c->cells + third;
+    return d1 != d2 && ((x[2].u == d1 && x[3].u == d2) || (x[2].u == d2 && x[3].u == d1));
+}
 
 /* A pair and a third instruction after it: the pair, its cells from its
    start to the third's, the third op, and the triple. */
@@ -1565,6 +1579,7 @@ static const struct {
     {WF_IOP_P_F64_MUL_SUB, 8, WF_IOP_I64_STORE, WF_IOP_T_F64_MUL_SUB_I64_STORE, LINK_A},
     {WF_IOP_P_I32_SUB_I_F64_MUL, 8, WF_IOP_F64_ADD_R, WF_IOP_T_I32_SUB_I_F64_MUL_ADD_R, LINK_A},
     {WF_IOP_P_I64_LOAD_F64_SUB_M, 11, WF_IOP_F64_MUL, WF_IOP_T_I64_LOAD_F64_SUB_M_MUL, LINK_NONE},
+    {WF_IOP_P_I32_ROTL_I_ROTL_I, 8, WF_IOP_I32_XOR, WF_IOP_T_I32_ROTL_I_ROTL_I_XOR, LINK_BOTH},
 };
 
 /*
@@ -1629,7 +1644,9 @@ static bool try_triple(compiler_t *c, size_t i, wf__iop_t pair, size_t *l)
     for (size_t k = 0; k < sizeof triple_table / sizeof triple_table[0]; k++) {
         if (triple_table[k].pair == pair && t - a == triple_table[k].cells &&
             is_op(c, t, (wf__iop_t)triple_table[k].third) &&
-            linked(c, b, t, triple_table[k].link)) {
+            (triple_table[k].link == LINK_BOTH
+                 ? both_linked(c, a, b, t)
+                 : linked(c, b, t, triple_table[k].link))) {
             wf__iop_t op = (wf__iop_t)triple_table[k].triple;
             if (op == WF_IOP_T_F64_MUL_M_ADD_R_ADD_I2 && is_axpy(c, a))
                 op = WF_IOP_T_F64_AXPY;

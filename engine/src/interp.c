@@ -424,6 +424,13 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
         r = (EXPR);                                                                                \
         SP(base, 1) = WR_##T(r);                                                                   \
     } while (0)
+#define STEP_BIN_I_TO(base, T, r, EXPR)                                                            \
+    do {                                                                                           \
+        CT_##T a = RD_##T(SP(base, 2));                                                            \
+        CT_##T b = RD_##T(pc[(base) + 3].u);                                                       \
+        r = (EXPR);                                                                                \
+        SP(base, 1) = WR_##T(r);                                                                   \
+    } while (0)
 #define STEP_UN_TO(base, T, r, EXPR)                                                               \
     do {                                                                                           \
         CT_##T a = RD_##T(SP(base, 2));                                                            \
@@ -643,7 +650,31 @@ dispatch:
            STEP_STORE_V(4, uint64_t, WR_F64(t)))
     PAIR(P_I32_ROTL_I_ROTL_I, 8, STEP_BIN_I(0, I32, wf__rotl32(a, b)),
          STEP_BIN_I(4, I32, wf__rotl32(a, b)))
-    PAIR(P_I32_ROTL_I_XOR, 8, STEP_BIN_I(0, I32, wf__rotl32(a, b)), STEP_BIN(4, I32, a ^ b))
+    CASE(P_I32_ROTL_I_XOR)
+    {
+        uint32_t t, u;
+        STEP_BIN_I_TO(0, I32, t, wf__rotl32(a, b));
+        STEP_LA_TO(4, I32, u, t, a ^ b);
+        (void)u;
+        NEXT(8);
+    }
+    CASE(P_I32_SHR_U_I_XOR)
+    {
+        uint32_t t, u;
+        STEP_BIN_I_TO(0, I32, t, a >> (b & 31u));
+        STEP_LA_TO(4, I32, u, t, a ^ b);
+        (void)u;
+        NEXT(8);
+    }
+    CASE(T_I32_ROTL_I_ROTL_I_XOR)
+    {
+        /* linked: the xor takes the two rotations (compile.c checks) */
+        uint32_t t, u;
+        STEP_BIN_I_TO(0, I32, t, wf__rotl32(a, b));
+        STEP_BIN_I_TO(4, I32, u, wf__rotl32(a, b));
+        SP(8, 1) = (uint32_t)(t ^ u);
+        NEXT(12);
+    }
     PAIR(P_I32_XOR_ROTL_I, 8, STEP_BIN(0, I32, a ^ b), STEP_BIN_I(4, I32, wf__rotl32(a, b)))
     PAIR(P_I32_XOR_SHR_U_I, 8, STEP_BIN(0, I32, a ^ b), STEP_BIN_I(4, I32, a >> (b & 31u)))
     PAIR(P_I32_XOR_XOR, 8, STEP_BIN(0, I32, a ^ b), STEP_BIN(4, I32, a ^ b))

@@ -131,6 +131,7 @@
     X(P_I32_XOR_XOR,         SPECIAL, 3) \
     X(P_I32_AND_XOR,         SPECIAL, 3) \
     X(P_I32_XOR_AND,         SPECIAL, 3) \
+    X(P_I32_SHR_U_I_XOR,     SPECIAL, 3) \
     X(P_F64_SQRT_MUL,        SPECIAL, 2) \
     X(P_CONST_F64_DIV,       SPECIAL, 2) \
     X(P_I32_SUB_I_F64_MUL,   SPECIAL, 3) \
@@ -139,6 +140,7 @@
     X(T_F64_MUL_SUB_I64_STORE, SPECIAL, 3) \
     X(T_I32_SUB_I_F64_MUL_ADD_R, SPECIAL, 3) \
     X(T_I64_LOAD_F64_SUB_M_MUL, SPECIAL, 4) \
+    X(T_I32_ROTL_I_ROTL_I_XOR, SPECIAL, 3) /* the xor of the two rotations */ \
     X(T_F64_MUL_M_ADD_R_ADD_I2, SPECIAL, 5) \
     /* the same when it is y[q] += a * x[p]; q += k; p += k' (addresses with
        no add or offset, the product a dead stack slot, the adds stepping the
