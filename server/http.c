@@ -430,6 +430,38 @@ static bool conn_write(wf_http_conn_t *conn, char *data, size_t len)
     return true;
 }
 
+/* Writes the access lines gathered so far (one write per PIPE_BUF of lines). */
+static void flush_access_lines(wf_http_server_t *server)
+{
+    wf_buf_t *lines = &server->access_lines;
+    if (lines->failed) {
+        wf_buf_close(lines); /* out of memory: those lines are lost */
+        return;
+    }
+    if (lines->len)
+        wf_log_write_lines(server->log, lines->data, lines->len);
+    lines->len = 0; /* the storage stays for the next iteration */
+    if (lines->data)
+        lines->data[0] = '\0';
+}
+
+static void on_log_flush(uv_prepare_t *prepare)
+{
+    flush_access_lines(prepare->data);
+    uv_prepare_stop(prepare);
+}
+
+/* From the drain on, access lines are written as they come. */
+static void stop_log_batching(wf_http_server_t *server)
+{
+    if (!server->log_batching)
+        return;
+    flush_access_lines(server);
+    wf_buf_close(&server->access_lines);
+    uv_close((uv_handle_t *)&server->log_flush, NULL);
+    server->log_batching = false;
+}
+
 static void log_and_count(wf_http_conn_t *conn, wf_http_request_t *req)
 {
     wf_http_server_t *server = conn->server;
@@ -447,7 +479,15 @@ static void log_and_count(wf_http_conn_t *conn, wf_http_request_t *req)
         .bytes_out = req->body_out,
         .remote = conn->remote,
     };
-    wf_log_request(server->log, &access);
+    if (!server->log_batching) {
+        wf_log_request(server->log, &access);
+        return;
+    }
+    wf_log_request_format(server->log, &access, &server->access_lines);
+    if (server->access_lines.len >= 65536)
+        flush_access_lines(server);
+    else if (server->access_lines.len)
+        uv_prepare_start(&server->log_flush, on_log_flush);
 }
 
 /*
@@ -1097,12 +1137,17 @@ int wf_http_server_start(wf_http_server_t *server, uv_loop_t *loop, const wf_con
         return rc;
     }
     server->listening = true;
+    wf_buf_init(&server->access_lines);
+    uv_prepare_init(loop, &server->log_flush);
+    server->log_flush.data = server;
+    server->log_batching = true;
     return 0;
 }
 
 void wf_http_server_drain(wf_http_server_t *server, void (*on_idle)(void *user))
 {
     server->draining = true;
+    stop_log_batching(server);
     server->on_idle = on_idle;
     if (server->listening) {
         uv_close((uv_handle_t *)&server->listener, NULL);
@@ -1127,6 +1172,7 @@ void wf_http_server_drain(wf_http_server_t *server, void (*on_idle)(void *user))
 
 void wf_http_server_close_all(wf_http_server_t *server)
 {
+    stop_log_batching(server);
     while (server->conns)
         conn_close(server->conns);
 }

@@ -74,6 +74,12 @@ struct wf_http_server {
     char date[40]; /* the Date header, formatted once a second */
     time_t date_time;
     void (*on_idle)(void *user); /* while draining: called when no connection is left */
+    /* Access lines of this loop iteration, written together before the loop
+       polls again (log_flush); until the drain, after which lines go out one
+       by one. */
+    wf_buf_t access_lines;
+    uv_prepare_t log_flush;
+    bool log_batching;
 };
 
 /*

@@ -3,6 +3,7 @@
 */
 #include "log.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -128,27 +129,66 @@ void wf_log_event(wf_log_t *log, wf_log_level_t level, const char *message, ...)
 
 void wf_log_request(wf_log_t *log, const wf_log_access_t *a)
 {
+    wf_buf_t buf;
+    wf_buf_init(&buf);
+    wf_log_request_format(log, a, &buf);
+    if (buf.len && !buf.failed)
+        wf_log_write_lines(log, buf.data, buf.len);
+    wf_buf_close(&buf);
+}
+
+/* Writes len bytes with as many write() calls as it takes. */
+static void write_all(int fd, const char *p, size_t left)
+{
+    while (left) {
+        ssize_t n = write(fd, p, left);
+        if (n <= 0)
+            break;
+        p += n;
+        left -= (size_t)n;
+    }
+}
+
+void wf_log_write_lines(wf_log_t *log, const char *data, size_t len)
+{
+    while (len) {
+        /* The longest run of whole lines within PIPE_BUF, or one long line. */
+        size_t n = 0;
+        for (size_t i = 0; i < len && i < PIPE_BUF; i++)
+            if (data[i] == '\n')
+                n = i + 1;
+        if (n == 0) {
+            const char *end = memchr(data, '\n', len);
+            n = end ? (size_t)(end - data) + 1 : len;
+        }
+        write_all(log->fd, data, n);
+        data += n;
+        len -= n;
+    }
+}
+
+void wf_log_request_format(wf_log_t *log, const wf_log_access_t *a, wf_buf_t *lines)
+{
     if (!atomic_load(&log->access) || WF_LOG_INFO < atomic_load(&log->level))
         return;
     bool json = atomic_load(&log->json);
-    wf_buf_t buf;
-    wf_buf_init(&buf);
-    start_line(&buf, json, WF_LOG_INFO, "request");
+    wf_buf_t *buf = lines;
+    start_line(buf, json, WF_LOG_INFO, "request");
     char status[16], duration[32], in[32], out[32];
     snprintf(status, sizeof status, "%d", a->status);
     snprintf(duration, sizeof duration, "%.3f", a->duration_ms);
     snprintf(in, sizeof in, "%llu", (unsigned long long)a->bytes_in);
     snprintf(out, sizeof out, "%llu", (unsigned long long)a->bytes_out);
-    put_field(&buf, json, "request_id", a->request_id);
-    put_field(&buf, json, "method", a->method);
-    put_field(&buf, json, "path", a->path);
+    put_field(buf, json, "request_id", a->request_id);
+    put_field(buf, json, "method", a->method);
+    put_field(buf, json, "path", a->path);
     if (a->module)
-        put_field(&buf, json, "module", a->module);
-    put_field(&buf, json, "#status", status);
-    put_field(&buf, json, "#duration_ms", duration);
-    put_field(&buf, json, "#bytes_in", in);
-    put_field(&buf, json, "#bytes_out", out);
+        put_field(buf, json, "module", a->module);
+    put_field(buf, json, "#status", status);
+    put_field(buf, json, "#duration_ms", duration);
+    put_field(buf, json, "#bytes_in", in);
+    put_field(buf, json, "#bytes_out", out);
     if (a->remote)
-        put_field(&buf, json, "remote", a->remote);
-    emit(log, &buf, json);
+        put_field(buf, json, "remote", a->remote);
+    wf_buf_puts(buf, json ? "}\n" : "\n");
 }

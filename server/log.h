@@ -8,7 +8,10 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "http_buf.h"
 
 typedef enum wf_log_level {
     WF_LOG_DEBUG = 0,
@@ -50,5 +53,17 @@ typedef struct wf_log_access {
     const char *remote;
 } wf_log_access_t;
 void wf_log_request(wf_log_t *log, const wf_log_access_t *access);
+/*
+** Appends the line wf_log_request would write to out (borrowed), for a
+** caller that writes lines in batches with wf_log_write_lines. Appends
+** nothing when access lines are off.
+*/
+void wf_log_request_format(wf_log_t *log, const wf_log_access_t *access, wf_buf_t *out);
+/*
+** Writes whole lines (len bytes of data, each ending in '\n'), in writes of
+** at most PIPE_BUF bytes cut at line ends, so that a line from another thread
+** never lands inside one even on a pipe. A longer line goes alone.
+*/
+void wf_log_write_lines(wf_log_t *log, const char *data, size_t len);
 
 #endif
