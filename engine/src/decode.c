@@ -92,6 +92,25 @@ static wf_err_t grow(decoder_t *d, void **array, uint32_t old_count, uint32_t ne
     return WF_OK;
 }
 
+/* Appends extra zeroed elements to an array of *count ones; *count grows on success. */
+static wf_err_t extend(decoder_t *d, void **array, uint32_t *count, uint32_t extra,
+                       size_t elem_size)
+{
+    wf_err_t rc = grow(d, array, *count, *count + extra, elem_size);
+    if (rc == WF_OK)
+        *count += extra;
+    return rc;
+}
+
+/* A new zeroed array of count elements into *array (NULL when count is 0). */
+static wf_err_t new_array(decoder_t *d, void **array, uint32_t count, size_t elem_size)
+{
+    if (count == 0)
+        return WF_OK;
+    *array = wf__calloc(d->allocator, count, elem_size);
+    return *array ? WF_OK : out_of_memory(d);
+}
+
 /* ====================================================================== */
 /* Small pieces of the grammar                                             */
 /* ====================================================================== */
@@ -111,6 +130,19 @@ static wf_err_t read_count(decoder_t *d, wf__reader_t *r, uint32_t limit, const 
     if (*out > (size_t)(r->end - r->p))
         return wf__error(d->err, WF_ERR_MALFORMED, wf__reader_offset(r), "unexpected end");
     return WF_OK;
+}
+
+/*
+** A vector's length for a section that adds to have entries (imports
+** included): read_count, then at most limit in all (else WF_ERR_LIMIT).
+*/
+static wf_err_t read_more_count(decoder_t *d, wf__reader_t *r, uint32_t limit, const char *what,
+                                uint32_t have, uint32_t *out)
+{
+    wf_err_t rc = read_count(d, r, limit, what, out);
+    if (rc == WF_OK && (uint64_t)*out + have > limit)
+        return wf__error(d->err, WF_ERR_LIMIT, wf__reader_offset(r), "too many %s", what);
+    return rc;
 }
 
 /* A value type; v128 is WF_ERR_UNSUPPORTED, unknown codes malformed. */
@@ -273,9 +305,9 @@ static wf_err_t decode_types(decoder_t *d, wf__reader_t *r)
         return WF_OK;
     /* Arrays get their full count at once (entries zeroed), so that a
        failure part way frees them with the size they were allocated with. */
-    m->types = wf__calloc(d->allocator, count, sizeof *m->types);
-    if (!m->types)
-        return out_of_memory(d);
+    rc = new_array(d, (void **)&m->types, count, sizeof *m->types);
+    if (rc != WF_OK)
+        return rc;
     m->type_count = count;
     for (uint32_t i = 0; i < count; i++) {
         size_t at = wf__reader_offset(r);
@@ -342,9 +374,9 @@ static wf_err_t decode_imports(decoder_t *d, wf__reader_t *r)
         return rc;
     if (count == 0)
         return WF_OK;
-    m->imports = wf__calloc(d->allocator, count, sizeof *m->imports);
-    if (!m->imports)
-        return out_of_memory(d);
+    rc = new_array(d, (void **)&m->imports, count, sizeof *m->imports);
+    if (rc != WF_OK)
+        return rc;
     m->import_count = count;
     import_detail_t *details = wf__calloc(d->allocator, count, sizeof *details);
     if (!details)
@@ -451,20 +483,15 @@ static wf_err_t decode_functions(decoder_t *d, wf__reader_t *r)
 {
     wf_module_t *m = d->module;
     uint32_t count;
-    wf_err_t rc = read_count(d, r, WF_MAX_FUNCS, "functions", &count);
+    wf_err_t rc = read_more_count(d, r, WF_MAX_FUNCS, "functions", m->func_count, &count);
     if (rc != WF_OK)
         return rc;
-    if ((uint64_t)count + m->func_count > WF_MAX_FUNCS)
-        return wf__error(d->err, WF_ERR_LIMIT, wf__reader_offset(r), "too many functions");
     d->has_func_section = true;
     d->defined_func_count = count;
-    if (count > (size_t)(r->end - r->p))
-        return wf__error(d->err, WF_ERR_MALFORMED, wf__reader_offset(r), "unexpected end");
-    rc = grow(d, (void **)&m->funcs, m->func_count, m->func_count + count, sizeof *m->funcs);
+    uint32_t base = m->func_count;
+    rc = extend(d, (void **)&m->funcs, &m->func_count, count, sizeof *m->funcs);
     if (rc != WF_OK)
         return rc;
-    uint32_t base = m->func_count;
-    m->func_count += count;
     for (uint32_t i = 0; i < count; i++) {
         wf__func_t *func = &m->funcs[base + i];
         rc = wf__read_u32(r, &func->type_index, d->err);
@@ -480,18 +507,13 @@ static wf_err_t decode_tables(decoder_t *d, wf__reader_t *r)
 {
     wf_module_t *m = d->module;
     uint32_t count;
-    wf_err_t rc = read_count(d, r, WF_MAX_TABLES, "tables", &count);
-    if (rc != WF_OK)
-        return rc;
-    if ((uint64_t)count + m->table_count > WF_MAX_TABLES)
-        return wf__error(d->err, WF_ERR_LIMIT, wf__reader_offset(r), "too many tables");
-    if (count > (size_t)(r->end - r->p))
-        return wf__error(d->err, WF_ERR_MALFORMED, wf__reader_offset(r), "unexpected end");
-    rc = grow(d, (void **)&m->tables, m->table_count, m->table_count + count, sizeof *m->tables);
+    wf_err_t rc = read_more_count(d, r, WF_MAX_TABLES, "tables", m->table_count, &count);
     if (rc != WF_OK)
         return rc;
     uint32_t base = m->table_count;
-    m->table_count += count;
+    rc = extend(d, (void **)&m->tables, &m->table_count, count, sizeof *m->tables);
+    if (rc != WF_OK)
+        return rc;
     for (uint32_t i = 0; i < count; i++) {
         wf__table_def_t *table = &m->tables[base + i];
         rc = read_reftype(d, r, &table->elem_type);
@@ -513,14 +535,10 @@ static wf_err_t decode_memories(decoder_t *d, wf__reader_t *r)
     wf_err_t rc = read_count(d, r, WF_MAX_TABLES, "memories", &count);
     if (rc != WF_OK)
         return rc;
-    if (count > (size_t)(r->end - r->p))
-        return wf__error(d->err, WF_ERR_MALFORMED, wf__reader_offset(r), "unexpected end");
-    rc = grow(d, (void **)&m->memories, m->memory_count, m->memory_count + count,
-              sizeof *m->memories);
+    uint32_t base = m->memory_count;
+    rc = extend(d, (void **)&m->memories, &m->memory_count, count, sizeof *m->memories);
     if (rc != WF_OK)
         return rc;
-    uint32_t base = m->memory_count;
-    m->memory_count += count;
     for (uint32_t i = 0; i < count; i++) {
         rc = read_limits(d, r, true, &m->memories[base + i]);
         if (rc != WF_OK)
@@ -534,19 +552,13 @@ static wf_err_t decode_globals(decoder_t *d, wf__reader_t *r)
 {
     wf_module_t *m = d->module;
     uint32_t count;
-    wf_err_t rc = read_count(d, r, WF_MAX_GLOBALS, "globals", &count);
-    if (rc != WF_OK)
-        return rc;
-    if ((uint64_t)count + m->global_count > WF_MAX_GLOBALS)
-        return wf__error(d->err, WF_ERR_LIMIT, wf__reader_offset(r), "too many globals");
-    if (count > (size_t)(r->end - r->p))
-        return wf__error(d->err, WF_ERR_MALFORMED, wf__reader_offset(r), "unexpected end");
-    rc =
-        grow(d, (void **)&m->globals, m->global_count, m->global_count + count, sizeof *m->globals);
+    wf_err_t rc = read_more_count(d, r, WF_MAX_GLOBALS, "globals", m->global_count, &count);
     if (rc != WF_OK)
         return rc;
     uint32_t base = m->global_count;
-    m->global_count += count;
+    rc = extend(d, (void **)&m->globals, &m->global_count, count, sizeof *m->globals);
+    if (rc != WF_OK)
+        return rc;
     for (uint32_t i = 0; i < count; i++) {
         wf__global_def_t *global = &m->globals[base + i];
         uint8_t mut = 0;
@@ -577,11 +589,9 @@ static wf_err_t decode_exports(decoder_t *d, wf__reader_t *r)
         return rc;
     if (count == 0)
         return WF_OK;
-    if (count > (size_t)(r->end - r->p))
-        return wf__error(d->err, WF_ERR_MALFORMED, wf__reader_offset(r), "length out of bounds");
-    m->exports = wf__calloc(d->allocator, count, sizeof *m->exports);
-    if (!m->exports)
-        return out_of_memory(d);
+    rc = new_array(d, (void **)&m->exports, count, sizeof *m->exports);
+    if (rc != WF_OK)
+        return rc;
     m->export_count = count;
     for (uint32_t i = 0; i < count; i++) {
         wf__export_t *export = &m->exports[i];
@@ -606,49 +616,29 @@ static wf_err_t decode_exports(decoder_t *d, wf__reader_t *r)
     return WF_OK;
 }
 
-/* A vector of function indices as REF_FUNC items (element kind 0x00). */
-static wf_err_t read_func_index_items(decoder_t *d, wf__reader_t *r, wf__elem_segment_t *segment)
+/*
+** A vector of element items: function indices as REF_FUNC items (exprs
+** false, element kind 0x00) or constant expressions (exprs true).
+*/
+static wf_err_t read_elem_items(decoder_t *d, wf__reader_t *r, bool exprs,
+                                wf__elem_segment_t *segment)
 {
     uint32_t count;
-    wf_err_t rc = wf__read_u32(r, &count, d->err);
+    wf_err_t rc = read_count(d, r, UINT32_MAX, "element items", &count);
+    if (rc == WF_OK)
+        rc = new_array(d, (void **)&segment->items, count, sizeof *segment->items);
     if (rc != WF_OK)
         return rc;
-    if (count > (size_t)(r->end - r->p))
-        return wf__error(d->err, WF_ERR_MALFORMED, wf__reader_offset(r), "unexpected end");
-    if (count) {
-        segment->items = wf__calloc(d->allocator, count, sizeof *segment->items);
-        if (!segment->items)
-            return out_of_memory(d);
-    }
     segment->count = count;
     for (uint32_t i = 0; i < count; i++) {
         wf__const_expr_t *item = &segment->items[i];
-        item->kind = WF__CONST_REF_FUNC;
-        item->type = WF_FUNCREF;
-        rc = wf__read_u32(r, &item->index, d->err);
-        if (rc != WF_OK)
-            return rc;
-    }
-    return WF_OK;
-}
-
-/* A vector of constant expressions as element items. */
-static wf_err_t read_expr_items(decoder_t *d, wf__reader_t *r, wf__elem_segment_t *segment)
-{
-    uint32_t count;
-    wf_err_t rc = wf__read_u32(r, &count, d->err);
-    if (rc != WF_OK)
-        return rc;
-    if (count > (size_t)(r->end - r->p))
-        return wf__error(d->err, WF_ERR_MALFORMED, wf__reader_offset(r), "unexpected end");
-    if (count) {
-        segment->items = wf__calloc(d->allocator, count, sizeof *segment->items);
-        if (!segment->items)
-            return out_of_memory(d);
-    }
-    segment->count = count;
-    for (uint32_t i = 0; i < count; i++) {
-        rc = read_const_expr(d, r, &segment->items[i]);
+        if (exprs) {
+            rc = read_const_expr(d, r, item);
+        } else {
+            item->kind = WF__CONST_REF_FUNC;
+            item->type = WF_FUNCREF;
+            rc = wf__read_u32(r, &item->index, d->err);
+        }
         if (rc != WF_OK)
             return rc;
     }
@@ -683,11 +673,9 @@ static wf_err_t decode_elems(decoder_t *d, wf__reader_t *r)
         return rc;
     if (count == 0)
         return WF_OK;
-    if (count > (size_t)(r->end - r->p))
-        return wf__error(d->err, WF_ERR_MALFORMED, wf__reader_offset(r), "unexpected end");
-    m->elems = wf__calloc(d->allocator, count, sizeof *m->elems);
-    if (!m->elems)
-        return out_of_memory(d);
+    rc = new_array(d, (void **)&m->elems, count, sizeof *m->elems);
+    if (rc != WF_OK)
+        return rc;
     m->elem_count = count;
     for (uint32_t i = 0; i < count; i++) {
         wf__elem_segment_t *segment = &m->elems[i];
@@ -716,11 +704,11 @@ static wf_err_t decode_elems(decoder_t *d, wf__reader_t *r)
         if (flags & 4) {
             if (has_type && (rc = read_reftype(d, r, &segment->elem_type)) != WF_OK)
                 return rc;
-            rc = read_expr_items(d, r, segment);
+            rc = read_elem_items(d, r, true, segment);
         } else {
             if (has_type && (rc = read_elemkind(d, r)) != WF_OK)
                 return rc;
-            rc = read_func_index_items(d, r, segment);
+            rc = read_elem_items(d, r, false, segment);
         }
         if (rc != WF_OK)
             return rc;
@@ -894,11 +882,9 @@ static wf_err_t decode_datas(decoder_t *d, wf__reader_t *r)
                          "data count and data section have inconsistent lengths");
     if (count == 0)
         return WF_OK;
-    if (count > (size_t)(r->end - r->p))
-        return wf__error(d->err, WF_ERR_MALFORMED, wf__reader_offset(r), "unexpected end");
-    m->datas = wf__calloc(d->allocator, count, sizeof *m->datas);
-    if (!m->datas)
-        return out_of_memory(d);
+    rc = new_array(d, (void **)&m->datas, count, sizeof *m->datas);
+    if (rc != WF_OK)
+        return rc;
     m->data_segment_count = count;
     for (uint32_t i = 0; i < count; i++) {
         wf__data_segment_t *segment = &m->datas[i];
