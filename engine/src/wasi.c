@@ -482,81 +482,62 @@ static bool output_append(wf_wasi_t *wasi, wasi_output_t *out, const uint8_t *da
 }
 
 /*
-** The common body of fd_write and fd_pwrite (offset < 0: the current
-** position). Returns a WASI errno, or a negative wf_err_t (output limit).
+** Moves len bytes between buf and a standard stream that is not a host file
+** descriptor: output into its buffer or callback (all of it), input from the
+** stdin buffer (what is left; nothing from a null stdin). *moved is the count.
+** Returns a WASI errno, or a negative wf_err_t (output limit).
 */
-static int32_t do_write(wasi_call_t *c, uint32_t fd, uint32_t iovs, uint32_t iov_count,
-                        int64_t offset, uint32_t nwritten_ptr)
+static int32_t stdio_transfer(wasi_call_t *c, const wasi_fd_t *entry, bool reading, uint8_t *buf,
+                              uint32_t len, uint32_t *moved)
 {
     wf_wasi_t *wasi = c->wasi;
-    wasi_fd_t *entry = wf__wasi_fd(wasi, fd);
-    uint8_t *vec = wasi_mem(c, iovs, (uint64_t)iov_count * 8);
-    uint8_t *nwritten = wasi_mem(c, nwritten_ptr, 4);
-    if (!entry)
-        return WASI_EBADF;
-    if (!vec || !nwritten)
-        return WASI_EFAULT;
-    if (entry->kind == WASI_FD_DIR)
-        return WASI_EISDIR;
-    if (entry->kind == WASI_FD_STDIO && entry->stream == 0 &&
-        wasi->stdio[0].kind != WF_WASI_STDIO_FD)
-        return WASI_EBADF;
-    int host = fd_host(wasi, entry);
-    uint64_t total = 0;
-    for (uint32_t i = 0; i < iov_count; i++) {
-        uint32_t len = wasi_get_u32(vec + 8 * i + 4);
-        const uint8_t *buf = wasi_mem(c, wasi_get_u32(vec + 8 * i), len);
-        if (!buf)
-            return WASI_EFAULT;
-        if (len == 0)
-            continue;
-        if (host < 0) {
-            const wf_wasi_stdio_t *stream = &wasi->stdio[entry->stream];
-            if (stream->kind == WF_WASI_STDIO_BUFFER) {
-                if (!output_append(wasi, &wasi->output[entry->stream], buf, len)) {
-                    if (wasi->output[entry->stream].overflowed)
-                        return wf_host_call_trap(c->call, "output limit exceeded");
-                    return WASI_ENOMEM;
-                }
-            } else if (stream->kind == WF_WASI_STDIO_CALLBACK && stream->write) {
-                stream->write(stream->user, buf, len);
-            }
-            total += len;
-            continue;
-        }
-        ssize_t n;
-        do {
-            n = offset < 0 ? write(host, buf, len)
-                           : pwrite(host, buf, len, offset + (int64_t)total);
-        } while (n < 0 && errno == EINTR);
-        if (n < 0) {
-            if (total > 0)
-                break;
-            return wf__wasi_errno(errno);
-        }
-        total += (uint64_t)n;
-        if ((uint32_t)n < len)
-            break;
+    *moved = 0;
+    if (reading) {
+        const wf_wasi_stdio_t *stream = &wasi->stdio[0];
+        if (stream->kind != WF_WASI_STDIO_BUFFER)
+            return WASI_ESUCCESS; /* null: end of file */
+        size_t left = stream->input_size - wasi->input_pos;
+        size_t n = len < left ? len : left;
+        if (n)
+            memcpy(buf, stream->input + wasi->input_pos, n);
+        wasi->input_pos += n;
+        *moved = (uint32_t)n;
+        return WASI_ESUCCESS;
     }
-    wasi_put_u32(nwritten, (uint32_t)total);
+    const wf_wasi_stdio_t *stream = &wasi->stdio[entry->stream];
+    if (stream->kind == WF_WASI_STDIO_BUFFER) {
+        if (!output_append(wasi, &wasi->output[entry->stream], buf, len)) {
+            if (wasi->output[entry->stream].overflowed)
+                return wf_host_call_trap(c->call, "output limit exceeded");
+            return WASI_ENOMEM;
+        }
+    } else if (stream->kind == WF_WASI_STDIO_CALLBACK && stream->write) {
+        stream->write(stream->user, buf, len);
+    }
+    *moved = len;
     return WASI_ESUCCESS;
 }
 
-/* The common body of fd_read and fd_pread. */
-static int32_t do_read(wasi_call_t *c, uint32_t fd, uint32_t iovs, uint32_t iov_count,
-                       int64_t offset, uint32_t nread_ptr)
+/*
+** The common body of fd_read, fd_pread, fd_write and fd_pwrite (offset < 0:
+** the current position). Returns a WASI errno, or a negative wf_err_t
+** (output limit).
+*/
+static int32_t do_io(wasi_call_t *c, bool reading, uint32_t fd, uint32_t iovs, uint32_t iov_count,
+                     int64_t offset, uint32_t done_ptr)
 {
     wf_wasi_t *wasi = c->wasi;
     wasi_fd_t *entry = wf__wasi_fd(wasi, fd);
     uint8_t *vec = wasi_mem(c, iovs, (uint64_t)iov_count * 8);
-    uint8_t *nread = wasi_mem(c, nread_ptr, 4);
+    uint8_t *done = wasi_mem(c, done_ptr, 4);
     if (!entry)
         return WASI_EBADF;
-    if (!vec || !nread)
+    if (!vec || !done)
         return WASI_EFAULT;
     if (entry->kind == WASI_FD_DIR)
         return WASI_EISDIR;
-    if (entry->kind == WASI_FD_STDIO && entry->stream != 0 &&
+    /* stdin reads and stdout/stderr writes only, unless backed by a host fd */
+    if (entry->kind == WASI_FD_STDIO && (entry->stream != 0) == reading &&
         wasi->stdio[entry->stream].kind != WF_WASI_STDIO_FD)
         return WASI_EBADF;
     int host = fd_host(wasi, entry);
@@ -569,22 +550,22 @@ static int32_t do_read(wasi_call_t *c, uint32_t fd, uint32_t iovs, uint32_t iov_
         if (len == 0)
             continue;
         if (host < 0) {
-            const wf_wasi_stdio_t *stream = &wasi->stdio[0];
-            if (stream->kind != WF_WASI_STDIO_BUFFER)
-                break; /* null: end of file */
-            size_t left = stream->input_size - wasi->input_pos;
-            size_t n = len < left ? len : left;
-            if (n)
-                memcpy(buf, stream->input + wasi->input_pos, n);
-            wasi->input_pos += n;
-            total += n;
-            if (n < len)
+            uint32_t moved;
+            int32_t rc = stdio_transfer(c, entry, reading, buf, len, &moved);
+            if (rc != WASI_ESUCCESS)
+                return rc;
+            total += moved;
+            if (moved < len)
                 break;
             continue;
         }
         ssize_t n;
         do {
-            n = offset < 0 ? read(host, buf, len) : pread(host, buf, len, offset + (int64_t)total);
+            int64_t at = offset + (int64_t)total;
+            if (reading)
+                n = offset < 0 ? read(host, buf, len) : pread(host, buf, len, at);
+            else
+                n = offset < 0 ? write(host, buf, len) : pwrite(host, buf, len, at);
         } while (n < 0 && errno == EINTR);
         if (n < 0) {
             if (total > 0)
@@ -595,42 +576,47 @@ static int32_t do_read(wasi_call_t *c, uint32_t fd, uint32_t iovs, uint32_t iov_
         if ((uint32_t)n < len)
             break;
     }
-    wasi_put_u32(nread, (uint32_t)total);
+    wasi_put_u32(done, (uint32_t)total);
     return WASI_ESUCCESS;
+}
+
+/* fd_read and fd_write: (fd, iovs, iovs_len, nread/nwritten ptr). */
+static int32_t fd_stream_io(wasi_call_t *c, const wf_val_t *a, bool reading)
+{
+    return do_io(c, reading, (uint32_t)a[0].of.i32, (uint32_t)a[1].of.i32, (uint32_t)a[2].of.i32,
+                 -1, (uint32_t)a[3].of.i32);
+}
+
+/* fd_pread and fd_pwrite: (fd, iovs, iovs_len, offset, nread/nwritten ptr); files only. */
+static int32_t fd_positioned_io(wasi_call_t *c, const wf_val_t *a, bool reading)
+{
+    wasi_fd_t *entry = wf__wasi_fd(c->wasi, (uint32_t)a[0].of.i32);
+    if (entry && entry->kind != WASI_FD_FILE)
+        return WASI_ESPIPE;
+    if (a[3].of.i64 < 0)
+        return WASI_EINVAL;
+    return do_io(c, reading, (uint32_t)a[0].of.i32, (uint32_t)a[1].of.i32, (uint32_t)a[2].of.i32,
+                 a[3].of.i64, (uint32_t)a[4].of.i32);
 }
 
 static int32_t fd_write(wasi_call_t *c, const wf_val_t *a)
 {
-    return do_write(c, (uint32_t)a[0].of.i32, (uint32_t)a[1].of.i32, (uint32_t)a[2].of.i32, -1,
-                    (uint32_t)a[3].of.i32);
+    return fd_stream_io(c, a, false);
 }
 
 static int32_t fd_pwrite(wasi_call_t *c, const wf_val_t *a)
 {
-    wasi_fd_t *entry = wf__wasi_fd(c->wasi, (uint32_t)a[0].of.i32);
-    if (entry && entry->kind != WASI_FD_FILE)
-        return WASI_ESPIPE;
-    if (a[3].of.i64 < 0)
-        return WASI_EINVAL;
-    return do_write(c, (uint32_t)a[0].of.i32, (uint32_t)a[1].of.i32, (uint32_t)a[2].of.i32,
-                    a[3].of.i64, (uint32_t)a[4].of.i32);
+    return fd_positioned_io(c, a, false);
 }
 
 static int32_t fd_read(wasi_call_t *c, const wf_val_t *a)
 {
-    return do_read(c, (uint32_t)a[0].of.i32, (uint32_t)a[1].of.i32, (uint32_t)a[2].of.i32, -1,
-                   (uint32_t)a[3].of.i32);
+    return fd_stream_io(c, a, true);
 }
 
 static int32_t fd_pread(wasi_call_t *c, const wf_val_t *a)
 {
-    wasi_fd_t *entry = wf__wasi_fd(c->wasi, (uint32_t)a[0].of.i32);
-    if (entry && entry->kind != WASI_FD_FILE)
-        return WASI_ESPIPE;
-    if (a[3].of.i64 < 0)
-        return WASI_EINVAL;
-    return do_read(c, (uint32_t)a[0].of.i32, (uint32_t)a[1].of.i32, (uint32_t)a[2].of.i32,
-                   a[3].of.i64, (uint32_t)a[4].of.i32);
+    return fd_positioned_io(c, a, true);
 }
 
 static int32_t fd_seek(wasi_call_t *c, const wf_val_t *a)

@@ -26,6 +26,25 @@
 #define MAX_DEPTH 256
 
 /*
+** Reads the symbolic link name in dir into target (NUL-terminated), counting
+** it in *links. Returns its length, or a negative errno: unreadable (-unreadable),
+** one link too many (-ELOOP) or an absolute target (-EXDEV).
+*/
+static ssize_t read_link(int dir, const char *name, char target[PATH_MAX], int unreadable,
+                         int *links)
+{
+    ssize_t n = readlinkat(dir, name, target, PATH_MAX - 1);
+    if (n < 0)
+        return -unreadable;
+    target[n] = '\0';
+    if (++*links > MAX_SYMLINKS)
+        return -ELOOP;
+    if (target[0] == '/')
+        return -EXDEV;
+    return n;
+}
+
+/*
 ** The fallback walk. path is resolved against dirfd; depth counts how far
 ** below dirfd the walk is, and `..` at depth 0 fails with EXDEV (as openat2
 ** would). Symbolic links are read and spliced into the remaining path; an
@@ -92,18 +111,9 @@ int wf__wasi_os_open_walk(int dirfd, const char *path, int flags, unsigned mode)
             if (fd < 0 && (errno == ENOTDIR || errno == ELOOP)) {
                 /* Maybe a symbolic link: read it and splice it in. */
                 char target[PATH_MAX];
-                ssize_t n = readlinkat(stack[depth], name, target, sizeof target - 1);
+                ssize_t n = read_link(stack[depth], name, target, ENOTDIR, &links);
                 if (n < 0) {
-                    result = -ENOTDIR;
-                    goto done;
-                }
-                target[n] = '\0';
-                if (++links > MAX_SYMLINKS) {
-                    result = -ELOOP;
-                    goto done;
-                }
-                if (target[0] == '/') {
-                    result = -EXDEV;
+                    result = (int)n;
                     goto done;
                 }
                 size_t tail = strlen(next);
@@ -146,18 +156,9 @@ int wf__wasi_os_open_walk(int dirfd, const char *path, int flags, unsigned mode)
         int fd = is_link ? -1 : openat(stack[depth], name, final_flags, mode);
         if (is_link) {
             char target[PATH_MAX];
-            ssize_t n = readlinkat(stack[depth], name, target, sizeof target - 1);
+            ssize_t n = read_link(stack[depth], name, target, ELOOP, &links);
             if (n < 0) {
-                result = -ELOOP;
-                goto done;
-            }
-            target[n] = '\0';
-            if (++links > MAX_SYMLINKS) {
-                result = -ELOOP;
-                goto done;
-            }
-            if (target[0] == '/') {
-                result = -EXDEV;
+                result = (int)n;
                 goto done;
             }
             memcpy(work, target, (size_t)n + 1);
