@@ -319,6 +319,21 @@ static int lane_shape(const char *lane_type, unsigned *lane_bits, int *is_float)
     return -1;
 }
 
+/*
+** The lane shape of a v128 value in the JSON: json's "lane_type" and an
+** array value of as many lanes as it implies. Returns 0, or -1 if malformed.
+*/
+static int v128_shape(const cJSON *json, const cJSON *value, unsigned *lane_bits, int *is_float)
+{
+    const cJSON *lane_type = cJSON_GetObjectItemCaseSensitive(json, "lane_type");
+    if (!cJSON_IsString(lane_type) || !cJSON_IsArray(value) ||
+        lane_shape(lane_type->valuestring, lane_bits, is_float))
+        return -1;
+    if ((unsigned)cJSON_GetArraySize(value) != 128 / *lane_bits)
+        return -1;
+    return 0;
+}
+
 static uint64_t lane_get(const uint8_t *v128, unsigned lane_bits, unsigned lane)
 {
     uint64_t value = 0;
@@ -388,14 +403,9 @@ static int parse_value(const cJSON *json, wf_val_t *out)
         }
         return 1;
     case WF_V128: {
-        const cJSON *lane_type = cJSON_GetObjectItemCaseSensitive(json, "lane_type");
         unsigned lane_bits;
         int is_float;
-        if (!cJSON_IsString(lane_type) || !cJSON_IsArray(value) ||
-            lane_shape(lane_type->valuestring, &lane_bits, &is_float))
-            return -1;
-        unsigned lanes = 128 / lane_bits;
-        if ((unsigned)cJSON_GetArraySize(value) != lanes)
+        if (v128_shape(json, value, &lane_bits, &is_float))
             return -1;
         const cJSON *lane;
         unsigned i = 0;
@@ -462,14 +472,9 @@ static int value_matches(const cJSON *expected, uint8_t actual_type, const wf_va
         /* wast2json cannot name a function: any non-null reference matches. */
         return actual->of.funcref != NULL;
     case WF_V128: {
-        const cJSON *lane_type = cJSON_GetObjectItemCaseSensitive(expected, "lane_type");
         unsigned lane_bits;
         int is_float;
-        if (!cJSON_IsString(lane_type) || !cJSON_IsArray(value) ||
-            lane_shape(lane_type->valuestring, &lane_bits, &is_float))
-            return -1;
-        unsigned lanes = 128 / lane_bits;
-        if ((unsigned)cJSON_GetArraySize(value) != lanes)
+        if (v128_shape(expected, value, &lane_bits, &is_float))
             return -1;
         const cJSON *lane;
         unsigned i = 0;
