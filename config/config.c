@@ -339,6 +339,8 @@ void wf_config_print_markdown(FILE *out)
                 *key->def ? key->def : "\"\"");
         if (key->type == WF_CONFIG_INT)
             fprintf(out, "%" PRId64 " .. %" PRId64, key->min, key->max);
+        else if (key->type == WF_CONFIG_BOOL)
+            fputs("true or false", out);
         else if (key->choices)
             for (const char *c = key->choices; *c; c++)
                 fputs(*c == '|' ? " \\| " : (char[]){*c, 0}, out);
