@@ -20,6 +20,8 @@ import tempfile
 import threading
 import time
 
+from integration_util import free_port
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 FAILURES = []
@@ -32,14 +34,6 @@ def check(cond, what):
         FAILURES.append(what)
         print("FAIL:", what, flush=True)
     return cond
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # --------------------------------------------------------------- modules --
