@@ -1658,6 +1658,32 @@ static bool try_triple(compiler_t *c, size_t i, wf__iop_t pair, size_t *l)
 }
 
 /*
+** Whether the T_F64_AXPY at map entry f is followed (no label between) by
+** [F64_MUL_M t ...] [F64_ADD_R t ...] [I32_ADD_I2] (linked as in
+** T_F64_MUL_M_ADD_R_ADD_I2), then [I32_ADD_I] [BR_I32_NE]: then the eight
+** instructions become one T_F64_AXPY2_LOOP.
+*/
+static bool try_axpy_loop(compiler_t *c, size_t f, size_t *l)
+{
+    if (f + 7 >= c->nmap)
+        return false;
+    const uint32_t *m = c->map_pc + f;
+    size_t s = m[0];
+    static const uint8_t at[8] = {0, 6, 12, 19, 25, 31, 38, 42};
+    for (size_t k = 3; k < 8; k++)
+        if (m[k] - s != at[k] || label_at(c, l, m[k]))
+            return false;
+    if (s + 46 > c->ncells || (f + 8 < c->nmap && m[8] - s != 46))
+        return false;
+    const wf__cell_t *y = c->cells + s + 19;
+    if (!is_op(c, s + 19, WF_IOP_F64_MUL_M) || !is_op(c, s + 25, WF_IOP_F64_ADD_R) ||
+        !is_op(c, s + 31, WF_IOP_I32_ADD_I2) || !is_op(c, s + 38, WF_IOP_I32_ADD_I) ||
+        !is_op(c, s + 42, WF_IOP_BR_I32_NE))
+        return false;
+    return y[8].u == y[1].u; /* the add takes the product */
+}
+
+/*
 ** Runs over the finished code pairing adjacent instructions (left to right,
 ** each instruction in at most one pair) where no label sits between them:
 ** the first one's handler becomes the pair's, every cell stays in place (so
@@ -1680,8 +1706,13 @@ static void fuse_pairs(compiler_t *c)
                 linked(c, a, b, pair_table[k].link)) {
                 set_handler(c, a, (wf__iop_t)pair_table[k].pair);
                 i++;
-                if (try_triple(c, i - 1, (wf__iop_t)pair_table[k].pair, &l))
+                if (try_triple(c, i - 1, (wf__iop_t)pair_table[k].pair, &l)) {
                     i++;
+                    if (is_op(c, a, WF_IOP_T_F64_AXPY) && try_axpy_loop(c, i - 2, &l)) {
+                        set_handler(c, a, WF_IOP_T_F64_AXPY2_LOOP);
+                        i += 5;
+                    }
+                }
                 break;
             }
         }

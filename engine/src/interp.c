@@ -734,6 +734,29 @@ dispatch:
         fp[pc[16].u] = (uint32_t)((uint32_t)p + (uint32_t)pc[18].u);
         NEXT(19);
     }
+    CASE(T_F64_AXPY2_LOOP)
+    {
+        uint64_t p = (uint32_t)S(3), q = (uint32_t)S(9);
+        double a = RD_F64(S(2));
+        uint64_t raw;
+        MEM_CHECK(p, 8);
+        memcpy(&raw, mem_base + p, sizeof raw);
+        double t = a * RD_F64(raw);
+        MEM_CHECK_AT(6, q, 8);
+        memcpy(&raw, mem_base + q, sizeof raw);
+        raw = WR_F64(t + RD_F64(raw));
+        memcpy(mem_base + q, &raw, sizeof raw);
+        fp[pc[13].u] = (uint32_t)((uint32_t)q + (uint32_t)pc[15].u);
+        fp[pc[16].u] = (uint32_t)((uint32_t)p + (uint32_t)pc[18].u);
+        STEP_M_TO(19, F64, t, a * b);
+        STEP_R_LA(25, F64, t, a + b);
+        SP(31, 1) = (uint32_t)((uint32_t)SP(31, 2) + (uint32_t)pc[34].u);
+        SP(31, 4) = (uint32_t)((uint32_t)SP(31, 5) + (uint32_t)pc[37].u);
+        SP(38, 1) = (uint32_t)((uint32_t)SP(38, 2) + (uint32_t)pc[41].u);
+        if ((uint32_t)SP(42, 1) != (uint32_t)SP(42, 2))
+            PAIR_BRANCH(42, pc[45].i);
+        NEXT(46);
+    }
     CASE(P_I32_ADD_I_BR_NE)
     {
         STEP_BIN_I(0, I32, a + b);

@@ -146,6 +146,10 @@
        no add or offset, the product a dead stack slot, the adds stepping the
        two addresses): values reused in registers */ \
     X(T_F64_AXPY,            SPECIAL, 5) \
+    /* T_F64_AXPY, then T_F64_MUL_M_ADD_R_ADD_I2's three (linked), then
+       i32.add_i + br_i32_ne: a whole loop body unrolled twice (cells: the
+       eight instructions' own) */ \
+    X(T_F64_AXPY2_LOOP,      SPECIAL, 5) \
     /* data movement */ \
     X(COPY,          SPECIAL, 2)  /* d, s */ \
     X(COPY2,         SPECIAL, 4)  /* d1, s1, d2, s2: two copies in order */ \

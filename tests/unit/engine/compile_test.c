@@ -318,6 +318,52 @@ static void test_pairs(void)
     wf_module_free(m);
 }
 
+/* The unrolled loop body that becomes T_F64_AXPY2_LOOP (clang's shape). */
+static void test_axpy_loop(void)
+{
+    wf_module_t *m =
+        load("(module (memory 1)"
+             "  (func (export \"axpy\") (param $q i32) (param $p i32) (result i32)"
+             "    (local $a f64) (local $i i32) (local $n i32) (local $q2 i32) (local $p2 i32)"
+             "    (local.set $a (f64.const 2)) (local.set $n (i32.const 4))"
+             "    (loop $l"
+             "      (f64.store (local.get $q) (f64.add (f64.mul (local.get $a)"
+             "        (f64.load (local.get $p))) (f64.load (local.get $q))))"
+             "      (local.set $q2 (i32.add (local.get $q) (i32.const 8)))"
+             "      (local.set $p2 (i32.add (local.get $p) (i32.const 8)))"
+             "      (f64.store (local.get $q2) (f64.add (f64.mul (local.get $a)"
+             "        (f64.load (local.get $p2))) (f64.load (local.get $q2))))"
+             "      (local.set $q (i32.add (local.get $q) (i32.const 16)))"
+             "      (local.set $p (i32.add (local.get $p) (i32.const 16)))"
+             "      (br_if $l (i32.ne (local.get $n)"
+             "        (local.tee $i (i32.add (local.get $i) (i32.const 2))))))"
+             "    (i32.trunc_f64_s (f64.load (i32.sub (local.get $q) (i32.const 8)))))"
+             "  (data (i32.const 64) \"\\00\\00\\00\\00\\00\\00\\08\\40\""
+             "    \"\\00\\00\\00\\00\\00\\00\\08\\40\\00\\00\\00\\00\\00\\00\\08\\40\""
+             "    \"\\00\\00\\00\\00\\00\\00\\10\\40\"))"); /* 3, 3, 3, 4 */
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    CHECK(strstr(listing(m, 0), "T_F64_AXPY2_LOOP") != NULL);
+    wf_instance_t *inst = NULL;
+    wf_error_info_t err;
+    CHECK_INT(wf_instance_new(m, NULL, 0, NULL, &inst, &err), WF_OK);
+    if (inst) {
+        /* y[3] = 0 + 2 * 4, then 8 + 2 * 4 */
+        CHECK_INT(run2(inst, "axpy", 256, 64), 8);
+        CHECK_INT(run2(inst, "axpy", 256, 64), 16);
+        /* y[0..1] fits at the end of memory, y[2] does not (the second
+           iteration's first half); y[1] (first iteration's second half)
+           would not if it started 8 bytes later */
+        size_t first = trap_offset(inst, "axpy", 65536 - 16, 64);
+        size_t second = trap_offset(inst, "axpy", 65536 - 8, 64);
+        CHECK(first != 0 && second != 0);
+        CHECK(second > first);
+        wf_instance_free(inst);
+    }
+    wf_module_free(m);
+}
+
 static void test_unsupported(void)
 {
     wf_err_t rc;
@@ -334,6 +380,7 @@ int main(void)
     test_hazards();
     test_fusions();
     test_pairs();
+    test_axpy_loop();
     test_unsupported();
     return TEST_DONE();
 }
