@@ -94,34 +94,36 @@ wf_err_t wf__read_u32(wf__reader_t *r, uint32_t *out, wf_error_info_t *err)
     return rc;
 }
 
+/* A signed LEB128 of at most `bits` bits, sign-extended to 64. */
+static wf_err_t read_signed(wf__reader_t *r, unsigned bits, int64_t *out, wf_error_info_t *err)
+{
+    uint64_t v;
+    wf_err_t rc = read_leb(r, bits, 1, &v, err);
+    if (rc == WF_OK)
+        *out = (int64_t)v;
+    return rc;
+}
+
 /* A signed LEB128 of at most 32 bits (5 bytes). */
 wf_err_t wf__read_s32(wf__reader_t *r, int32_t *out, wf_error_info_t *err)
 {
-    uint64_t v;
-    wf_err_t rc = read_leb(r, 32, 1, &v, err);
+    int64_t v;
+    wf_err_t rc = read_signed(r, 32, &v, err);
     if (rc == WF_OK)
-        *out = (int32_t)(uint32_t)v;
+        *out = (int32_t)v; /* in range: sign-extended from 32 bits */
     return rc;
 }
 
 /* A signed LEB128 of at most 33 bits (block types), sign-extended. */
 wf_err_t wf__read_s33(wf__reader_t *r, int64_t *out, wf_error_info_t *err)
 {
-    uint64_t v;
-    wf_err_t rc = read_leb(r, 33, 1, &v, err);
-    if (rc == WF_OK)
-        *out = (int64_t)v;
-    return rc;
+    return read_signed(r, 33, out, err);
 }
 
 /* A signed LEB128 of at most 64 bits (10 bytes). */
 wf_err_t wf__read_s64(wf__reader_t *r, int64_t *out, wf_error_info_t *err)
 {
-    uint64_t v;
-    wf_err_t rc = read_leb(r, 64, 1, &v, err);
-    if (rc == WF_OK)
-        *out = (int64_t)v;
-    return rc;
+    return read_signed(r, 64, out, err);
 }
 
 /* An unsigned LEB128 of at most 64 bits (10 bytes). */
