@@ -101,6 +101,10 @@ typedef struct compiler {
     size_t cap_stubs;
     uint32_t *labels; /* cells where a label was placed, ascending (fuse_pairs) */
     size_t nlabels, cap_labels;
+    /* fuse_pairs: pair_table's first and second handler cells, and the
+       entries by cell_hash of the first: a chain per bucket (0xFF ends) */
+    const uint64_t *pair_cells;
+    const uint8_t *pair_bucket, *pair_next;
 
     /* The last instruction, when it wrote a single value into the home slot
        of stack position last_pos and nothing has been emitted or joined
@@ -1512,6 +1516,13 @@ static bool is_op(const compiler_t *c, size_t at, wf__iop_t iop)
     return c->handlers ? c->cells[at].h == c->handlers[iop] : c->cells[at].u == (uint64_t)iop;
 }
 
+/* A handler cell's bucket (0..63) for a quick test of "may start a pair". */
+static unsigned cell_hash(wf__cell_t cell)
+{
+    uint64_t v = cell.u;
+    return (unsigned)((v ^ v >> 6 ^ v >> 12) & 63);
+}
+
 /*
 ** Pairs of adjacent instructions that one handler runs (ops.h P_ ops): the
 ** first op, its operand cell count, the second op, and the pair.
@@ -1554,6 +1565,8 @@ static const struct {
     {WF_IOP_I32_SUB_I, 3, WF_IOP_F64_MUL, WF_IOP_P_I32_SUB_I_F64_MUL, LINK_NONE},
     {WF_IOP_I64_LOAD, 4, WF_IOP_F64_SUB_M, WF_IOP_P_I64_LOAD_F64_SUB_M, LINK_NONE},
 };
+#define WF__PAIRS (sizeof pair_table / sizeof pair_table[0])
+
 
 /*
 ** Whether the third instruction's a and b are the results of the first and
@@ -1697,12 +1710,13 @@ static void fuse_pairs(compiler_t *c)
     size_t l = 0;
     for (size_t i = 0; i + 1 < c->nmap; i++) {
         size_t a = c->map_pc[i], b = c->map_pc[i + 1];
-        if (label_at(c, &l, b))
+        unsigned k = c->pair_bucket[cell_hash(c->cells[a])];
+        if (k == 0xFF || label_at(c, &l, b))
             continue;
-        for (size_t k = 0; k < sizeof pair_table / sizeof pair_table[0]; k++) {
-            if (b - a == (size_t)pair_table[k].cells + 1 &&
-                is_op(c, a, (wf__iop_t)pair_table[k].first) &&
-                is_op(c, b, (wf__iop_t)pair_table[k].second) &&
+        uint64_t ha = c->cells[a].u, hb = c->cells[b].u;
+        for (; k != 0xFF; k = c->pair_next[k]) {
+            if (c->pair_cells[2 * k] == ha && c->pair_cells[2 * k + 1] == hb &&
+                b - a == (size_t)pair_table[k].cells + 1 &&
                 linked(c, a, b, pair_table[k].link)) {
                 set_handler(c, a, (wf__iop_t)pair_table[k].pair);
                 i++;
@@ -1816,6 +1830,27 @@ wf_err_t wf__compile(wf_module_t *module, wf_error_info_t *err)
     c.alloc = &module->allocator;
     c.module = module;
     c.handlers = wf__interp_handlers();
+    uint64_t pair_cells[2 * WF__PAIRS];
+    uint8_t pair_bucket[64], pair_next[WF__PAIRS];
+    memset(pair_bucket, 0xFF, sizeof pair_bucket);
+    for (size_t k = WF__PAIRS; k-- > 0;) {
+        wf__cell_t h[2];
+        if (c.handlers) {
+            h[0].h = c.handlers[pair_table[k].first];
+            h[1].h = c.handlers[pair_table[k].second];
+        } else {
+            h[0].u = pair_table[k].first;
+            h[1].u = pair_table[k].second;
+        }
+        pair_cells[2 * k] = h[0].u;
+        pair_cells[2 * k + 1] = h[1].u;
+        unsigned bucket = cell_hash(h[0]);
+        pair_next[k] = pair_bucket[bucket];
+        pair_bucket[bucket] = (uint8_t)k;
+    }
+    c.pair_cells = pair_cells;
+    c.pair_bucket = pair_bucket;
+    c.pair_next = pair_next;
     wf_err_t rc = WF_OK;
     for (uint32_t i = module->import_func_count; i < module->func_count; i++) {
         rc = compile_func(&c, i, err);
