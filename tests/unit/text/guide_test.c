@@ -128,6 +128,14 @@ static wf_err_t call(wf_instance_t *instance, const char *name, const int32_t *a
     return WF_OK;
 }
 
+/* Copies n (< 16) bytes at data + offset into buf as a string, for CHECK_STR. */
+static const char *text_at(const uint8_t *data, size_t offset, size_t n, char buf[16])
+{
+    memcpy(buf, data + offset, n);
+    buf[n] = 0;
+    return buf;
+}
+
 static const uint8_t I32X2[2] = {WF_I32, WF_I32};
 static const uint8_t I32X1[1] = {WF_I32};
 
@@ -305,6 +313,7 @@ static void test_logger2(void)
     if (!module)
         return;
     log_record_t rec;
+    char buf[16];
     memset(&rec, 0, sizeof rec);
     wf_limits_t limits = {.min = 1, .max = 0, .has_max = false, .shared = false};
     CHECK_INT(wf_memory_new(&limits, &rec.memory), WF_OK);
@@ -318,7 +327,7 @@ static void test_logger2(void)
         CHECK(instance != NULL);
         if (instance) {
             /* The active segment already wrote the bytes. */
-            CHECK(memcmp(wf_memory_data(rec.memory), "Hi", 2) == 0);
+            CHECK_STR(text_at(wf_memory_data(rec.memory), 0, 2, buf), "Hi");
             CHECK_INT(call(instance, "writeHi", NULL, 0, NULL, 0), WF_OK);
             CHECK_INT(rec.count, 1);
             CHECK_STR(rec.text, "Hi");
@@ -459,13 +468,14 @@ static void test_bulk_memory(void)
         wf_memory_t *memory = wf_instance_memory(instance, 0);
         CHECK(memory != NULL);
         const uint8_t *data = memory ? wf_memory_data(memory) : NULL;
+        char buf[16];
         /* A passive segment writes nothing on instantiation. */
         if (data)
             CHECK_INT(data[0], 0);
 
         CHECK_INT(call(instance, "fill", (int32_t[]){10, 'A', 3}, 3, NULL, 0), WF_OK);
         if (data) {
-            CHECK(memcmp(data + 10, "AAA", 3) == 0);
+            CHECK_STR(text_at(data, 10, 3, buf), "AAA");
             CHECK_INT(data[9], 0);
             CHECK_INT(data[13], 0);
         }
@@ -475,14 +485,14 @@ static void test_bulk_memory(void)
 
         CHECK_INT(call(instance, "init", (int32_t[]){100}, 1, NULL, 0), WF_OK);
         if (data)
-            CHECK(memcmp(data + 100, "Hello", 5) == 0);
+            CHECK_STR(text_at(data, 100, 5, buf), "Hello");
         CHECK_INT(call(instance, "copy", (int32_t[]){200, 100, 5}, 3, NULL, 0), WF_OK);
         if (data)
-            CHECK(memcmp(data + 200, "Hello", 5) == 0);
+            CHECK_STR(text_at(data, 200, 5, buf), "Hello");
         /* Overlapping copy, forward: as if through a temporary buffer. */
         CHECK_INT(call(instance, "copy", (int32_t[]){102, 100, 5}, 3, NULL, 0), WF_OK);
         if (data)
-            CHECK(memcmp(data + 100, "HeHello", 7) == 0);
+            CHECK_STR(text_at(data, 100, 7, buf), "HeHello");
 
         /* Out of bounds: a fill past the end traps and writes nothing. */
         CHECK_INT(call(instance, "fill", (int32_t[]){65535, 'B', 2}, 3, NULL, 0),
