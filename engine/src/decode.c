@@ -145,6 +145,17 @@ static wf_err_t read_more_count(decoder_t *d, wf__reader_t *r, uint32_t limit, c
     return rc;
 }
 
+/* A byte of at most max; a larger one is malformed with message. */
+static wf_err_t read_u8_at_most(decoder_t *d, wf__reader_t *r, uint8_t max, const char *message,
+                                uint8_t *out)
+{
+    size_t at = wf__reader_offset(r);
+    wf_err_t rc = wf__read_u8(r, out, d->err);
+    if (rc == WF_OK && *out > max)
+        return wf__error(d->err, WF_ERR_MALFORMED, at, "%s", message);
+    return rc;
+}
+
 /* A value type; v128 is WF_ERR_UNSUPPORTED, unknown codes malformed. */
 static wf_err_t read_valtype(decoder_t *d, wf__reader_t *r, uint8_t *out)
 {
@@ -177,6 +188,17 @@ static wf_err_t read_reftype(decoder_t *d, wf__reader_t *r, uint8_t *out)
     if (*out != WF_FUNCREF && *out != WF_EXTERNREF)
         return wf__error(d->err, WF_ERR_MALFORMED, at, "malformed reference type");
     return WF_OK;
+}
+
+/* A global type: a value type and a mutability byte (0 or 1). */
+static wf_err_t read_global_type(decoder_t *d, wf__reader_t *r, uint8_t *type, bool *mutable_)
+{
+    uint8_t mut = 0;
+    wf_err_t rc = read_valtype(d, r, type);
+    if (rc == WF_OK)
+        rc = read_u8_at_most(d, r, 1, "malformed mutability", &mut);
+    *mutable_ = mut == 1;
+    return rc;
 }
 
 /*
@@ -404,7 +426,7 @@ static wf_err_t decode_imports(decoder_t *d, wf__reader_t *r)
             goto done;
         }
         size_t at = wf__reader_offset(r);
-        uint8_t kind = 0, mut = 0;
+        uint8_t kind = 0;
         rc = wf__read_u8(r, &kind, d->err);
         if (rc != WF_OK)
             goto done;
@@ -421,14 +443,7 @@ static wf_err_t decode_imports(decoder_t *d, wf__reader_t *r)
             rc = read_limits(d, r, true, &detail->memory);
             break;
         case WF_EXTERN_GLOBAL:
-            rc = read_valtype(d, r, &detail->global.type);
-            if (rc != WF_OK)
-                break;
-            at = wf__reader_offset(r);
-            rc = wf__read_u8(r, &mut, d->err);
-            if (rc == WF_OK && mut > 1)
-                rc = wf__error(d->err, WF_ERR_MALFORMED, at, "malformed mutability");
-            detail->global.mutable_ = mut == 1;
+            rc = read_global_type(d, r, &detail->global.type, &detail->global.mutable_);
             break;
         default:
             rc = wf__error(d->err, WF_ERR_MALFORMED, at, "malformed import kind");
@@ -561,18 +576,9 @@ static wf_err_t decode_globals(decoder_t *d, wf__reader_t *r)
         return rc;
     for (uint32_t i = 0; i < count; i++) {
         wf__global_def_t *global = &m->globals[base + i];
-        uint8_t mut = 0;
-        rc = read_valtype(d, r, &global->type);
-        if (rc != WF_OK)
-            return rc;
-        size_t at = wf__reader_offset(r);
-        rc = wf__read_u8(r, &mut, d->err);
-        if (rc != WF_OK)
-            return rc;
-        if (mut > 1)
-            return wf__error(d->err, WF_ERR_MALFORMED, at, "malformed mutability");
-        global->mutable_ = mut == 1;
-        rc = read_const_expr(d, r, &global->init);
+        rc = read_global_type(d, r, &global->type, &global->mutable_);
+        if (rc == WF_OK)
+            rc = read_const_expr(d, r, &global->init);
         if (rc != WF_OK)
             return rc;
     }
@@ -603,13 +609,9 @@ static wf_err_t decode_exports(decoder_t *d, wf__reader_t *r)
         export->name = name_dup(d->allocator, bytes, len);
         if (!export->name)
             return out_of_memory(d);
-        size_t at = wf__reader_offset(r);
-        rc = wf__read_u8(r, &export->kind, d->err);
-        if (rc != WF_OK)
-            return rc;
-        if (export->kind > WF_EXTERN_GLOBAL)
-            return wf__error(d->err, WF_ERR_MALFORMED, at, "malformed export kind");
-        rc = wf__read_u32(r, &export->index, d->err);
+        rc = read_u8_at_most(d, r, WF_EXTERN_GLOBAL, "malformed export kind", &export->kind);
+        if (rc == WF_OK)
+            rc = wf__read_u32(r, &export->index, d->err);
         if (rc != WF_OK)
             return rc;
     }
@@ -648,14 +650,8 @@ static wf_err_t read_elem_items(decoder_t *d, wf__reader_t *r, bool exprs,
 /* An element kind: only 0x00 (funcref) exists. */
 static wf_err_t read_elemkind(decoder_t *d, wf__reader_t *r)
 {
-    size_t at = wf__reader_offset(r);
     uint8_t kind = 0;
-    wf_err_t rc = wf__read_u8(r, &kind, d->err);
-    if (rc != WF_OK)
-        return rc;
-    if (kind != 0x00)
-        return wf__error(d->err, WF_ERR_MALFORMED, at, "malformed element kind");
-    return WF_OK;
+    return read_u8_at_most(d, r, 0x00, "malformed element kind", &kind);
 }
 
 /*
