@@ -102,13 +102,20 @@ static wf_err_t extend(decoder_t *d, void **array, uint32_t *count, uint32_t ext
     return rc;
 }
 
-/* A new zeroed array of count elements into *array (NULL when count is 0). */
-static wf_err_t new_array(decoder_t *d, void **array, uint32_t count, size_t elem_size)
+/*
+** A new zeroed array of count elements into *array (NULL when count is 0),
+** its length into *length on success.
+*/
+static wf_err_t new_array(decoder_t *d, void **array, uint32_t *length, uint32_t count,
+                          size_t elem_size)
 {
-    if (count == 0)
-        return WF_OK;
-    *array = wf__calloc(d->allocator, count, elem_size);
-    return *array ? WF_OK : out_of_memory(d);
+    if (count) {
+        *array = wf__calloc(d->allocator, count, elem_size);
+        if (!*array)
+            return out_of_memory(d);
+    }
+    *length = count;
+    return WF_OK;
 }
 
 /* ====================================================================== */
@@ -327,10 +334,9 @@ static wf_err_t decode_types(decoder_t *d, wf__reader_t *r)
         return WF_OK;
     /* Arrays get their full count at once (entries zeroed), so that a
        failure part way frees them with the size they were allocated with. */
-    rc = new_array(d, (void **)&m->types, count, sizeof *m->types);
+    rc = new_array(d, (void **)&m->types, &m->type_count, count, sizeof *m->types);
     if (rc != WF_OK)
         return rc;
-    m->type_count = count;
     for (uint32_t i = 0; i < count; i++) {
         size_t at = wf__reader_offset(r);
         uint8_t form = 0;
@@ -396,10 +402,9 @@ static wf_err_t decode_imports(decoder_t *d, wf__reader_t *r)
         return rc;
     if (count == 0)
         return WF_OK;
-    rc = new_array(d, (void **)&m->imports, count, sizeof *m->imports);
+    rc = new_array(d, (void **)&m->imports, &m->import_count, count, sizeof *m->imports);
     if (rc != WF_OK)
         return rc;
-    m->import_count = count;
     import_detail_t *details = wf__calloc(d->allocator, count, sizeof *details);
     if (!details)
         return out_of_memory(d);
@@ -595,10 +600,9 @@ static wf_err_t decode_exports(decoder_t *d, wf__reader_t *r)
         return rc;
     if (count == 0)
         return WF_OK;
-    rc = new_array(d, (void **)&m->exports, count, sizeof *m->exports);
+    rc = new_array(d, (void **)&m->exports, &m->export_count, count, sizeof *m->exports);
     if (rc != WF_OK)
         return rc;
-    m->export_count = count;
     for (uint32_t i = 0; i < count; i++) {
         wf__export_t *export = &m->exports[i];
         const uint8_t *bytes;
@@ -628,10 +632,9 @@ static wf_err_t read_elem_items(decoder_t *d, wf__reader_t *r, bool exprs,
     uint32_t count;
     wf_err_t rc = read_count(d, r, UINT32_MAX, "element items", &count);
     if (rc == WF_OK)
-        rc = new_array(d, (void **)&segment->items, count, sizeof *segment->items);
+        rc = new_array(d, (void **)&segment->items, &segment->count, count, sizeof *segment->items);
     if (rc != WF_OK)
         return rc;
-    segment->count = count;
     for (uint32_t i = 0; i < count; i++) {
         wf__const_expr_t *item = &segment->items[i];
         if (exprs) {
@@ -669,10 +672,9 @@ static wf_err_t decode_elems(decoder_t *d, wf__reader_t *r)
         return rc;
     if (count == 0)
         return WF_OK;
-    rc = new_array(d, (void **)&m->elems, count, sizeof *m->elems);
+    rc = new_array(d, (void **)&m->elems, &m->elem_count, count, sizeof *m->elems);
     if (rc != WF_OK)
         return rc;
-    m->elem_count = count;
     for (uint32_t i = 0; i < count; i++) {
         wf__elem_segment_t *segment = &m->elems[i];
         size_t at = wf__reader_offset(r);
@@ -878,10 +880,9 @@ static wf_err_t decode_datas(decoder_t *d, wf__reader_t *r)
                          "data count and data section have inconsistent lengths");
     if (count == 0)
         return WF_OK;
-    rc = new_array(d, (void **)&m->datas, count, sizeof *m->datas);
+    rc = new_array(d, (void **)&m->datas, &m->data_segment_count, count, sizeof *m->datas);
     if (rc != WF_OK)
         return rc;
-    m->data_segment_count = count;
     for (uint32_t i = 0; i < count; i++) {
         wf__data_segment_t *segment = &m->datas[i];
         uint32_t flags, size;
