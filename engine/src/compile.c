@@ -1529,8 +1529,8 @@ static unsigned cell_hash(wf__cell_t cell)
 */
 enum {
     LINK_NONE,
-    LINK_A, /* the second's operand 2 (a, or a store's value) is the first's result */
-    LINK_B, /* its operand 3 (b) is */
+    LINK_A,   /* the second's operand 2 (a, or a store's value) is the first's result */
+    LINK_B,   /* its operand 3 (b) is */
     LINK_AB,  /* a or b (a commutative op: b is swapped into a) */
     LINK_BOTH /* triples: the third's a and b are the results of the pair's two */
 };
@@ -1566,7 +1566,6 @@ static const struct {
     {WF_IOP_I64_LOAD, 4, WF_IOP_F64_SUB_M, WF_IOP_P_I64_LOAD_F64_SUB_M, LINK_NONE},
 };
 #define WF__PAIRS (sizeof pair_table / sizeof pair_table[0])
-
 
 /*
 ** Whether the third instruction's a and b are the results of the first and
@@ -1633,8 +1632,8 @@ static bool is_axpy(const compiler_t *c, size_t at)
     const wf__cell_t *x = c->cells + at;
     uint64_t t = x[1].u, p = x[3].u, q = x[9].u;
     return t >= c->nlocals && x[8].u == t && x[4].u == 0 && x[5].u == 0 && x[10].u == 0 &&
-           x[11].u == 0 && x[14].u == q && x[17].u == p && x[13].u != p && x[2].u != t &&
-           p != t && q != t;
+           x[11].u == 0 && x[14].u == q && x[17].u == p && x[13].u != p && x[2].u != t && p != t &&
+           q != t;
 }
 
 /* Whether a label sits at cell at (*l: a cursor into the ascending list). */
@@ -1657,9 +1656,8 @@ static bool try_triple(compiler_t *c, size_t i, wf__iop_t pair, size_t *l)
     for (size_t k = 0; k < sizeof triple_table / sizeof triple_table[0]; k++) {
         if (triple_table[k].pair == pair && t - a == triple_table[k].cells &&
             is_op(c, t, (wf__iop_t)triple_table[k].third) &&
-            (triple_table[k].link == LINK_BOTH
-                 ? both_linked(c, a, b, t)
-                 : linked(c, b, t, triple_table[k].link))) {
+            (triple_table[k].link == LINK_BOTH ? both_linked(c, a, b, t)
+                                               : linked(c, b, t, triple_table[k].link))) {
             wf__iop_t op = (wf__iop_t)triple_table[k].triple;
             if (op == WF_IOP_T_F64_MUL_M_ADD_R_ADD_I2 && is_axpy(c, a))
                 op = WF_IOP_T_F64_AXPY;
@@ -1697,6 +1695,23 @@ static bool try_axpy_loop(compiler_t *c, size_t f, size_t *l)
 }
 
 /*
+** Whether the T_F64_AXPY2_LOOP at cell at may run as T_F64_AXPY2_LOOP_C: the
+** second half's a is the first's (not overwritten), its addresses are the
+** ones the first stepped to, with no add or offset, its adds read the
+** first's addresses (not overwritten by the first's adds), and its product
+** is not needed in its slot.
+*/
+static bool axpy_chained(const compiler_t *c, size_t at)
+{
+    const wf__cell_t *x = c->cells + at, *y = x + 19;
+    uint64_t a = x[2].u, p = x[3].u, q = x[9].u, q2 = x[13].u, p2 = x[16].u;
+    return y[2].u == a && a != q2 && a != p2 && y[3].u == p2 && y[9].u == q2 && q2 != p2 &&
+           y[4].u == 0 && y[5].u == 0 && y[10].u == 0 && y[11].u == 0 && y[14].u == q &&
+           y[17].u == p && q2 != q && q2 != p && p2 != q && p2 != p && y[13].u != p &&
+           y[1].u >= c->nlocals; /* the second product: a dead stack slot */
+}
+
+/*
 ** Runs over the finished code pairing adjacent instructions (left to right,
 ** each instruction in at most one pair) where no label sits between them:
 ** the first one's handler becomes the pair's, every cell stays in place (so
@@ -1716,14 +1731,15 @@ static void fuse_pairs(compiler_t *c)
         uint64_t ha = c->cells[a].u, hb = c->cells[b].u;
         for (; k != 0xFF; k = c->pair_next[k]) {
             if (c->pair_cells[2 * k] == ha && c->pair_cells[2 * k + 1] == hb &&
-                b - a == (size_t)pair_table[k].cells + 1 &&
-                linked(c, a, b, pair_table[k].link)) {
+                b - a == (size_t)pair_table[k].cells + 1 && linked(c, a, b, pair_table[k].link)) {
                 set_handler(c, a, (wf__iop_t)pair_table[k].pair);
                 i++;
                 if (try_triple(c, i - 1, (wf__iop_t)pair_table[k].pair, &l)) {
                     i++;
                     if (is_op(c, a, WF_IOP_T_F64_AXPY) && try_axpy_loop(c, i - 2, &l)) {
-                        set_handler(c, a, WF_IOP_T_F64_AXPY2_LOOP);
+                        set_handler(c, a,
+                                    axpy_chained(c, a) ? WF_IOP_T_F64_AXPY2_LOOP_C
+                                                       : WF_IOP_T_F64_AXPY2_LOOP);
                         i += 5;
                     }
                 }

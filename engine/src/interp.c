@@ -683,8 +683,7 @@ dispatch:
     PAIR_L(P_F64_SQRT_MUL, 7, STEP_UN_TO(0, F64, t, sqrt(a)), STEP_LA_TO(3, F64, u, t, a * b))
     PAIR(P_CONST_F64_DIV, 7, SP(0, 1) = pc[2].u, STEP_BIN(3, F64, a / b))
     PAIR(P_I32_SUB_I_F64_MUL, 8, STEP_BIN_I(0, I32, a - b), STEP_BIN(4, F64, a * b))
-    PAIR(P_I64_LOAD_F64_SUB_M, 11, STEP_LOAD(0, uint64_t, (uint64_t)),
-         STEP_BIN_M(5, F64, a - b))
+    PAIR(P_I64_LOAD_F64_SUB_M, 11, STEP_LOAD(0, uint64_t, (uint64_t)), STEP_BIN_M(5, F64, a - b))
     CASE(T_F64_MUL_SUB_I64_STORE)
     {
         double t, u;
@@ -752,6 +751,36 @@ dispatch:
         STEP_R_LA(25, F64, t, a + b);
         SP(31, 1) = (uint32_t)((uint32_t)SP(31, 2) + (uint32_t)pc[34].u);
         SP(31, 4) = (uint32_t)((uint32_t)SP(31, 5) + (uint32_t)pc[37].u);
+        SP(38, 1) = (uint32_t)((uint32_t)SP(38, 2) + (uint32_t)pc[41].u);
+        if ((uint32_t)SP(42, 1) != (uint32_t)SP(42, 2))
+            PAIR_BRANCH(42, pc[45].i);
+        NEXT(46);
+    }
+    CASE(T_F64_AXPY2_LOOP_C)
+    {
+        uint64_t p = (uint32_t)S(3), q = (uint32_t)S(9);
+        double a = RD_F64(S(2));
+        uint64_t raw;
+        MEM_CHECK(p, 8);
+        memcpy(&raw, mem_base + p, sizeof raw);
+        double t = a * RD_F64(raw);
+        MEM_CHECK_AT(6, q, 8);
+        memcpy(&raw, mem_base + q, sizeof raw);
+        raw = WR_F64(t + RD_F64(raw));
+        memcpy(mem_base + q, &raw, sizeof raw);
+        uint64_t q2 = (uint32_t)((uint32_t)q + (uint32_t)pc[15].u);
+        uint64_t p2 = (uint32_t)((uint32_t)p + (uint32_t)pc[18].u);
+        fp[pc[13].u] = q2;
+        fp[pc[16].u] = p2;
+        MEM_CHECK_AT(19, p2, 8);
+        memcpy(&raw, mem_base + p2, sizeof raw);
+        t = a * RD_F64(raw);
+        MEM_CHECK_AT(25, q2, 8);
+        memcpy(&raw, mem_base + q2, sizeof raw);
+        raw = WR_F64(t + RD_F64(raw));
+        memcpy(mem_base + q2, &raw, sizeof raw);
+        fp[pc[32].u] = (uint32_t)((uint32_t)q + (uint32_t)pc[34].u);
+        fp[pc[35].u] = (uint32_t)((uint32_t)p + (uint32_t)pc[37].u);
         SP(38, 1) = (uint32_t)((uint32_t)SP(38, 2) + (uint32_t)pc[41].u);
         if ((uint32_t)SP(42, 1) != (uint32_t)SP(42, 2))
             PAIR_BRANCH(42, pc[45].i);

@@ -150,6 +150,9 @@
        i32.add_i + br_i32_ne: a whole loop body unrolled twice (cells: the
        eight instructions' own) */ \
     X(T_F64_AXPY2_LOOP,      SPECIAL, 5) \
+    /* the same when the second half takes the same a and the addresses the
+       first made, and steps the first's addresses: all kept in registers */ \
+    X(T_F64_AXPY2_LOOP_C,    SPECIAL, 5) \
     /* data movement */ \
     X(COPY,          SPECIAL, 2)  /* d, s */ \
     X(COPY2,         SPECIAL, 4)  /* d1, s1, d2, s2: two copies in order */ \

@@ -284,7 +284,8 @@ static void test_pairs(void)
              "             (i32.shr_u (local.get 0) (i32.const 3))))"
              "  (func (export \"mac\") (param i32 i32) (result i32) (local f64)"
              "    (local.set 2 (f64.const 2))"
-             "    (f64.store (local.get 0) (f64.add (f64.mul (local.get 2) (f64.load (local.get 1)))"
+             "    (f64.store (local.get 0)"
+             "      (f64.add (f64.mul (local.get 2) (f64.load (local.get 1)))"
              "                                      (f64.load (local.get 0))))"
              "    (local.set 0 (i32.add (local.get 0) (i32.const 8)))"
              "    (local.set 1 (i32.add (local.get 1) (i32.const 8)))"
@@ -338,13 +339,32 @@ static void test_axpy_loop(void)
              "      (br_if $l (i32.ne (local.get $n)"
              "        (local.tee $i (i32.add (local.get $i) (i32.const 2))))))"
              "    (i32.trunc_f64_s (f64.load (i32.sub (local.get $q) (i32.const 8)))))"
+             "  (func (export \"axpy_b\") (param $q i32) (param $p i32) (result i32)"
+             "    (local $a f64) (local $b f64)"
+             "    (local $i i32) (local $n i32) (local $q2 i32) (local $p2 i32)"
+             "    (local.set $a (f64.const 2)) (local.set $b (f64.const 2))"
+             "    (local.set $n (i32.const 4))"
+             "    (loop $l"
+             "      (f64.store (local.get $q) (f64.add (f64.mul (local.get $a)"
+             "        (f64.load (local.get $p))) (f64.load (local.get $q))))"
+             "      (local.set $q2 (i32.add (local.get $q) (i32.const 8)))"
+             "      (local.set $p2 (i32.add (local.get $p) (i32.const 8)))"
+             "      (f64.store (local.get $q2) (f64.add (f64.mul (local.get $b)"
+             "        (f64.load (local.get $p2))) (f64.load (local.get $q2))))"
+             "      (local.set $q (i32.add (local.get $q) (i32.const 16)))"
+             "      (local.set $p (i32.add (local.get $p) (i32.const 16)))"
+             "      (br_if $l (i32.ne (local.get $n)"
+             "        (local.tee $i (i32.add (local.get $i) (i32.const 2))))))"
+             "    (i32.trunc_f64_s (f64.load (i32.sub (local.get $q) (i32.const 8)))))"
              "  (data (i32.const 64) \"\\00\\00\\00\\00\\00\\00\\08\\40\""
              "    \"\\00\\00\\00\\00\\00\\00\\08\\40\\00\\00\\00\\00\\00\\00\\08\\40\""
              "    \"\\00\\00\\00\\00\\00\\00\\10\\40\"))"); /* 3, 3, 3, 4 */
     CHECK(m != NULL);
     if (!m)
         return;
-    CHECK(strstr(listing(m, 0), "T_F64_AXPY2_LOOP") != NULL);
+    CHECK(strstr(listing(m, 0), "T_F64_AXPY2_LOOP_C") != NULL);
+    /* another a in the second half: the general form */
+    CHECK(strstr(listing(m, 1), "T_F64_AXPY2_LOOP ") != NULL);
     wf_instance_t *inst = NULL;
     wf_error_info_t err;
     CHECK_INT(wf_instance_new(m, NULL, 0, NULL, &inst, &err), WF_OK);
@@ -352,6 +372,10 @@ static void test_axpy_loop(void)
         /* y[3] = 0 + 2 * 4, then 8 + 2 * 4 */
         CHECK_INT(run2(inst, "axpy", 256, 64), 8);
         CHECK_INT(run2(inst, "axpy", 256, 64), 16);
+        CHECK_INT(run2(inst, "axpy_b", 256, 64), 24);
+        size_t first_b = trap_offset(inst, "axpy_b", 65536 - 16, 64);
+        size_t second_b = trap_offset(inst, "axpy_b", 65536 - 8, 64);
+        CHECK(first_b != 0 && second_b > first_b);
         /* y[0..1] fits at the end of memory, y[2] does not (the second
            iteration's first half); y[1] (first iteration's second half)
            would not if it started 8 bytes later */
