@@ -322,7 +322,13 @@ wf_memory_t *wf_instance_memory(wf_instance_t *instance, uint32_t index);
 wf_err_t wf_func_call(wf_func_t *func, const wf_val_t *args, size_t arg_count, wf_val_t *results,
                       size_t result_count, wf_error_info_t *err);
 
-/* Sets the remaining fuel (0 disables the budget); reads what is left. */
+/*
+** Sets the fuel budget (0 disables it); reads it. The budget is per call:
+** every loop back-edge and call made by a wf_func_call (including wasm it
+** reaches through host functions) burns one unit, running out traps with
+** WF_ERR_TRAP_FUEL, and when the outermost call returns (normally or by a
+** trap) the fuel is back at what was set, ready for the next call.
+*/
 void wf_instance_set_fuel(wf_instance_t *instance, uint64_t fuel);
 uint64_t wf_instance_fuel(const wf_instance_t *instance);
 /*
