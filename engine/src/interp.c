@@ -76,15 +76,15 @@ void wf__exec_free(const wf_allocator_t *allocator, struct wf__exec *exec)
 
 /*
 ** Slow path of the access check: a shared memory may have been grown by
-** another thread since the size was cached. Refreshes *size; returns whether
-** end now fits.
+** another thread since the size was cached. Returns the size to cache now
+** (the caller checks again). The cached size is never address-taken, so the
+** compiler may keep it in a register across stores.
 */
-static bool memory_grew_since(wf_memory_t *mem, uint64_t *size, uint64_t end)
+static uint64_t memory_size_now(wf_memory_t *mem, uint64_t cached)
 {
     if (!mem || !mem->shared)
-        return false;
-    *size = atomic_load_explicit(&mem->size, memory_order_acquire);
-    return end <= *size;
+        return cached;
+    return atomic_load_explicit(&mem->size, memory_order_acquire);
 }
 
 static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
@@ -181,9 +181,11 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
 */
 #define MEM_CHECK(ea, width)                                                                       \
     do {                                                                                           \
-        if (UNLIKELY((ea) + (width) > mem_size) &&                                                 \
-            !memory_grew_since(mem, &mem_size, (ea) + (width)))                                    \
-            TRAP(MEMORY_OOB);                                                                      \
+        if (UNLIKELY((ea) + (width) > mem_size)) {                                                 \
+            mem_size = memory_size_now(mem, mem_size);                                             \
+            if ((ea) + (width) > mem_size)                                                         \
+                TRAP(MEMORY_OOB);                                                                  \
+        }                                                                                          \
     } while (0)
 
 /* A load's effective address from operands k (address), k+1 (add), k+2 (offset). */
@@ -353,10 +355,12 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
 #define SP(base, k) fp[pc[(base) + (k)].u]
 #define MEM_CHECK_AT(base, ea, width)                                                              \
     do {                                                                                           \
-        if (UNLIKELY((ea) + (width) > mem_size) &&                                                 \
-            !memory_grew_since(mem, &mem_size, (ea) + (width))) {                                  \
-            pc += (base);                                                                          \
-            TRAP(MEMORY_OOB);                                                                      \
+        if (UNLIKELY((ea) + (width) > mem_size)) {                                                 \
+            mem_size = memory_size_now(mem, mem_size);                                             \
+            if ((ea) + (width) > mem_size) {                                                       \
+                pc += (base);                                                                      \
+                TRAP(MEMORY_OOB);                                                                  \
+            }                                                                                      \
         }                                                                                          \
     } while (0)
 #define STEP_BIN(base, T, EXPR)                                                                    \
