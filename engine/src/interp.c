@@ -363,6 +363,24 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
             }                                                                                      \
         }                                                                                          \
     } while (0)
+
+/*
+** One f64 axpy step of the fused loop handlers: t = a * mem[p]; mem[q] += t.
+** The cells at p_cell and q_cell are where a trap in either access reports.
+** Uses the handler's double a and t.
+*/
+#define F64_AXPY_STEP(p_cell, p, q_cell, q)                                                        \
+    do {                                                                                           \
+        uint64_t raw_;                                                                             \
+        MEM_CHECK_AT(p_cell, p, 8);                                                                \
+        memcpy(&raw_, mem_base + (p), sizeof raw_);                                                \
+        t = a * RD_F64(raw_);                                                                      \
+        MEM_CHECK_AT(q_cell, q, 8);                                                                \
+        memcpy(&raw_, mem_base + (q), sizeof raw_);                                                \
+        raw_ = WR_F64(t + RD_F64(raw_));                                                           \
+        memcpy(mem_base + (q), &raw_, sizeof raw_);                                                \
+    } while (0)
+
 #define STEP_BIN(base, T, EXPR)                                                                    \
     do {                                                                                           \
         CT_##T a = RD_##T(SP(base, 2));                                                            \
@@ -725,14 +743,8 @@ dispatch:
         /* cells: [MUL_M t a p 0 0] [ADD_R - t q 0 0] [ADD_I2 q' q k p' p k'] */
         uint64_t p = (uint32_t)S(3), q = (uint32_t)S(9);
         double a = RD_F64(S(2));
-        MEM_CHECK(p, 8);
-        uint64_t raw;
-        memcpy(&raw, mem_base + p, sizeof raw);
-        double t = a * RD_F64(raw);
-        MEM_CHECK_AT(6, q, 8);
-        memcpy(&raw, mem_base + q, sizeof raw);
-        raw = WR_F64(t + RD_F64(raw));
-        memcpy(mem_base + q, &raw, sizeof raw);
+        double t;
+        F64_AXPY_STEP(0, p, 6, q);
         fp[pc[13].u] = (uint32_t)((uint32_t)q + (uint32_t)pc[15].u);
         fp[pc[16].u] = (uint32_t)((uint32_t)p + (uint32_t)pc[18].u);
         NEXT(19);
@@ -741,14 +753,8 @@ dispatch:
     {
         uint64_t p = (uint32_t)S(3), q = (uint32_t)S(9);
         double a = RD_F64(S(2));
-        uint64_t raw;
-        MEM_CHECK(p, 8);
-        memcpy(&raw, mem_base + p, sizeof raw);
-        double t = a * RD_F64(raw);
-        MEM_CHECK_AT(6, q, 8);
-        memcpy(&raw, mem_base + q, sizeof raw);
-        raw = WR_F64(t + RD_F64(raw));
-        memcpy(mem_base + q, &raw, sizeof raw);
+        double t;
+        F64_AXPY_STEP(0, p, 6, q);
         fp[pc[13].u] = (uint32_t)((uint32_t)q + (uint32_t)pc[15].u);
         fp[pc[16].u] = (uint32_t)((uint32_t)p + (uint32_t)pc[18].u);
         STEP_M_TO(19, F64, t, a * b);
@@ -764,25 +770,13 @@ dispatch:
     {
         uint64_t p = (uint32_t)S(3), q = (uint32_t)S(9);
         double a = RD_F64(S(2));
-        uint64_t raw;
-        MEM_CHECK(p, 8);
-        memcpy(&raw, mem_base + p, sizeof raw);
-        double t = a * RD_F64(raw);
-        MEM_CHECK_AT(6, q, 8);
-        memcpy(&raw, mem_base + q, sizeof raw);
-        raw = WR_F64(t + RD_F64(raw));
-        memcpy(mem_base + q, &raw, sizeof raw);
+        double t;
+        F64_AXPY_STEP(0, p, 6, q);
         uint64_t q2 = (uint32_t)((uint32_t)q + (uint32_t)pc[15].u);
         uint64_t p2 = (uint32_t)((uint32_t)p + (uint32_t)pc[18].u);
         fp[pc[13].u] = q2;
         fp[pc[16].u] = p2;
-        MEM_CHECK_AT(19, p2, 8);
-        memcpy(&raw, mem_base + p2, sizeof raw);
-        t = a * RD_F64(raw);
-        MEM_CHECK_AT(25, q2, 8);
-        memcpy(&raw, mem_base + q2, sizeof raw);
-        raw = WR_F64(t + RD_F64(raw));
-        memcpy(mem_base + q2, &raw, sizeof raw);
+        F64_AXPY_STEP(19, p2, 25, q2);
         fp[pc[32].u] = (uint32_t)((uint32_t)q + (uint32_t)pc[34].u);
         fp[pc[35].u] = (uint32_t)((uint32_t)p + (uint32_t)pc[37].u);
         SP(38, 1) = (uint32_t)((uint32_t)SP(38, 2) + (uint32_t)pc[41].u);
