@@ -87,7 +87,7 @@ wf_err_t wf__read_u32(wf__reader_t *r, uint32_t *out, wf_error_info_t *err)
         *out = *r->p++;
         return WF_OK;
     }
-    uint64_t v;
+    uint64_t v = 0;
     wf_err_t rc = read_leb(r, 32, 0, &v, err);
     if (rc == WF_OK)
         *out = (uint32_t)v;
@@ -97,7 +97,7 @@ wf_err_t wf__read_u32(wf__reader_t *r, uint32_t *out, wf_error_info_t *err)
 /* A signed LEB128 of at most `bits` bits, sign-extended to 64. */
 static wf_err_t read_signed(wf__reader_t *r, unsigned bits, int64_t *out, wf_error_info_t *err)
 {
-    uint64_t v;
+    uint64_t v = 0;
     wf_err_t rc = read_leb(r, bits, 1, &v, err);
     if (rc == WF_OK)
         *out = (int64_t)v;
@@ -107,7 +107,7 @@ static wf_err_t read_signed(wf__reader_t *r, unsigned bits, int64_t *out, wf_err
 /* A signed LEB128 of at most 32 bits (5 bytes). */
 wf_err_t wf__read_s32(wf__reader_t *r, int32_t *out, wf_error_info_t *err)
 {
-    int64_t v;
+    int64_t v = 0;
     wf_err_t rc = read_signed(r, 32, &v, err);
     if (rc == WF_OK)
         *out = (int32_t)v; /* in range: sign-extended from 32 bits */

@@ -389,7 +389,7 @@ int32_t wf__wasi_path_filestat_get(wasi_call_t *c, const wf_val_t *a)
     if (!out)
         return WASI_EFAULT;
     wasi_fd_t *dir;
-    int host;
+    int host = -1;
     int32_t rc = open_path_only(c, (uint32_t)a[0].of.i32, (uint32_t)a[1].of.i32,
                                 (uint32_t)a[2].of.i32, (uint32_t)a[3].of.i32, &dir, &host);
     if (rc != WASI_ESUCCESS)
@@ -412,7 +412,7 @@ int32_t wf__wasi_path_filestat_set_times(wasi_call_t *c, const wf_val_t *a)
     if (rc != WASI_ESUCCESS)
         return rc;
     wasi_fd_t *dir;
-    int host;
+    int host = -1;
     rc = open_path_only(c, (uint32_t)a[0].of.i32, (uint32_t)a[1].of.i32, (uint32_t)a[2].of.i32,
                         (uint32_t)a[3].of.i32, &dir, &host);
     if (rc != WASI_ESUCCESS)

@@ -1698,7 +1698,7 @@ static int parse_table(wat_t *w, uint32_t index)
         w->n_table++;
     if (!is_import && (wf__tok_is(peek(w), "funcref") || wf__tok_is(peek(w), "externref"))) {
         /* reftype (elem ...): a table exactly as large as its elements. */
-        uint8_t reftype;
+        uint8_t reftype = 0;
         parse_reftype(w, &reftype);
         if (!at_group(w, "elem"))
             return unexpected(w, "(elem ...)");
@@ -1723,7 +1723,7 @@ static int parse_table(wat_t *w, uint32_t index)
     }
     /* limits reftype */
     buf_t limits = {0};
-    uint8_t reftype;
+    uint8_t reftype = 0;
     if (parse_limits(w, &limits, false) < 0 || parse_reftype(w, &reftype) < 0) {
         buf_free(&limits);
         return -1;
@@ -1817,7 +1817,7 @@ static int parse_import(wat_t *w, uint32_t *counters)
         buf_byte(&w->sec_import, 0);
         buf_u32(&w->sec_import, type);
     } else if (wf__tok_is(kind, "table")) {
-        uint8_t reftype;
+        uint8_t reftype = 0;
         buf_t limits = {0};
         counters[SP_TABLE]++;
         if (parse_limits(w, &limits, false) < 0 || parse_reftype(w, &reftype) < 0) {
