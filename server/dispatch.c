@@ -32,6 +32,7 @@ struct wf_dispatch {
     uv_async_t async;
     uv_prepare_t prepare; /* wakes workers for the jobs queued this iteration */
     wf_metrics_t *metrics;
+    wf_dispatch_finish_t finish;
     wf_dispatch_done_t done;
     void *user;
     wf_sandbox_t *sandbox;
@@ -77,6 +78,8 @@ static void *worker_main(void *arg)
         atomic_fetch_add(&d->metrics->inflight, 1);
 
         wf_invoke_run(&w->invoke, job);
+        if (d->finish)
+            d->finish(d->user, job, &w->invoke);
 
         atomic_fetch_sub(&d->metrics->inflight, 1);
         wf_job_t *top = atomic_load_explicit(&d->results, memory_order_relaxed);
@@ -131,14 +134,15 @@ static void on_results(uv_async_t *async)
 }
 
 wf_dispatch_t *wf_dispatch_new(uv_loop_t *loop, int workers, size_t depth, wf_metrics_t *metrics,
-                               wf_invoke_cgi_fn cgi, wf_log_t *log, wf_dispatch_done_t done,
-                               void *user)
+                               wf_invoke_cgi_fn cgi, wf_log_t *log, wf_dispatch_finish_t finish,
+                               wf_dispatch_done_t done, void *user)
 {
     wf_dispatch_t *d = calloc(1, sizeof *d + (size_t)workers * sizeof(worker_t));
     if (!d)
         return NULL;
     d->loop = loop;
     d->metrics = metrics;
+    d->finish = finish;
     d->done = done;
     d->user = user;
     d->depth = depth;

@@ -16,6 +16,11 @@ typedef struct wf_dispatch wf_dispatch_t;
 
 /* Called on the loop thread for each finished job. */
 typedef void (*wf_dispatch_done_t)(void *user, wf_job_t *job);
+/*
+** Called on the worker thread right after a job ran, before the loop hears
+** of it (e.g. to send the response from there). May be NULL.
+*/
+typedef void (*wf_dispatch_finish_t)(void *user, wf_job_t *job, wf_invoke_worker_t *worker);
 
 /*
 ** Starts workers threads (each with a sandbox slot) and the result wake-up on
@@ -23,8 +28,8 @@ typedef void (*wf_dispatch_done_t)(void *user, wf_job_t *job);
 ** NULL.
 */
 wf_dispatch_t *wf_dispatch_new(uv_loop_t *loop, int workers, size_t depth, wf_metrics_t *metrics,
-                               wf_invoke_cgi_fn cgi, wf_log_t *log, wf_dispatch_done_t done,
-                               void *user);
+                               wf_invoke_cgi_fn cgi, wf_log_t *log, wf_dispatch_finish_t finish,
+                               wf_dispatch_done_t done, void *user);
 /*
 ** A zeroed job (loop thread): a finished one reused when there is one (jobs
 ** are large; calloc and free of each were a tenth of the loop thread's own

@@ -10,11 +10,15 @@
 */
 #include "http.h"
 
+#include <errno.h>
 #include <llhttp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 
 enum timer_mode { TIMER_NONE, TIMER_REQUEST, TIMER_IDLE };
@@ -39,6 +43,11 @@ struct wf_http_conn {
     int handles_open; /* tcp and timer until their close callbacks */
     int writes;       /* uv_write requests in flight */
     int orphans;      /* requests alive after close */
+    int direct_claims; /* direct responses claimed and not finished: the socket stays open */
+    bool tcp_close_deferred; /* closed, but the socket waits for direct_claims to end */
+    /* Claims whose worker has not sent everything yet (workers decrement):
+       no new claim, and no write of the loop's, while it is not 0. */
+    atomic_int direct_busy;
     enum timer_mode timer_mode;
     uint64_t deadline;  /* loop time (ms) at which timer_mode's wait ends */
     uint64_t timer_due; /* loop time the libuv timer fires at; 0: not armed */
@@ -320,7 +329,14 @@ static void conn_close(wf_http_conn_t *conn)
     atomic_fetch_sub(&server->metrics->connections_open, 1);
     uv_timer_stop(&conn->timer);
     uv_close((uv_handle_t *)&conn->timer, on_handle_closed);
-    uv_close((uv_handle_t *)&conn->tcp, on_handle_closed);
+    if (conn->direct_claims == 0) {
+        uv_close((uv_handle_t *)&conn->tcp, on_handle_closed);
+    } else {
+        /* A worker may still write to the socket: close it when it is done. */
+        uv_read_stop((uv_stream_t *)&conn->tcp);
+        conn->reading = false;
+        conn->tcp_close_deferred = true;
+    }
     if (server->draining && server->conn_count == 0 && server->on_idle) {
         void (*on_idle)(void *) = server->on_idle;
         server->on_idle = NULL;
@@ -434,15 +450,10 @@ static bool conn_write(wf_http_conn_t *conn, char *data, size_t len)
 static void flush_access_lines(wf_http_server_t *server)
 {
     wf_buf_t *lines = &server->access_lines;
-    if (lines->failed) {
-        wf_buf_close(lines); /* out of memory: those lines are lost */
-        return;
-    }
-    if (lines->len)
+    /* Out of memory: those lines are lost. */
+    if (!lines->failed && lines->len)
         wf_log_write_lines(server->log, lines->data, lines->len);
-    lines->len = 0; /* the storage stays for the next iteration */
-    if (lines->data)
-        lines->data[0] = '\0';
+    wf_buf_clear(lines); /* the storage stays for the next iteration */
 }
 
 static void on_log_flush(uv_prepare_t *prepare)
@@ -467,7 +478,7 @@ static void log_and_count(wf_http_conn_t *conn, wf_http_request_t *req)
     wf_http_server_t *server = conn->server;
     uint64_t us = (now_ns() - req->start_ns) / 1000;
     wf_metrics_request(server->metrics, req->status, us);
-    atomic_fetch_add(&server->metrics->bytes_out, req->response_len);
+    atomic_fetch_add(&server->metrics->bytes_out, req->wire_len);
     wf_log_access_t access = {
         .request_id = req->request_id,
         .method = req->method,
@@ -507,8 +518,16 @@ static void conn_flush(wf_http_conn_t *conn)
         req->response = NULL;
         log_and_count(conn, req);
         bool close_after = req->close_after;
+        bool failed = req->send_failed;
         request_free(req);
-        if (!conn_write(conn, data, len)) {
+        if (failed) {
+            free(data);
+            conn_close(conn);
+            return;
+        }
+        if (len == 0) {
+            free(data); /* sent directly: nothing is left */
+        } else if (!conn_write(conn, data, len)) {
             conn_close(conn);
             return;
         }
@@ -545,6 +564,63 @@ static void conn_flush(wf_http_conn_t *conn)
     update_timer(conn);
 }
 
+const char *wf_http_date_now(wf_http_date_t *date)
+{
+    time_t now = time(NULL);
+    if (now != date->time || !date->text[0]) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(date->text, sizeof date->text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        date->time = now;
+    }
+    return date->text;
+}
+
+/* Statuses after which the connection closes (the input cannot be trusted). */
+static bool status_closes(int status)
+{
+    return status == 400 || status == 408 || status == 413 || status == 431;
+}
+
+/*
+** Appends a response's head (status line, headers, blank line) to out, for a
+** body of body_len bytes. Built without printf (it was a tenth of the loop
+** thread's own time). Runs on the loop and on workers: reads only req's
+** version and id.
+*/
+static void format_head(wf_buf_t *out, const wf_http_request_t *req, const char *date,
+                        int status, bool close_after, const char *content_type,
+                        const char *extra_headers, size_t body_len)
+{
+    wf_buf_puts(out, status < 0 ? "HTTP/1.1 -" : "HTTP/1.1 ");
+    wf_buf_put_uint(out, status < 0 ? 0u - (uint64_t)status : (uint64_t)status);
+    wf_buf_puts(out, " ");
+    wf_buf_puts(out, wf_http_reason(status));
+    wf_buf_puts(out, "\r\nServer: wafer\r\nDate: ");
+    wf_buf_puts(out, date);
+    wf_buf_puts(out, "\r\n");
+    if (content_type) {
+        wf_buf_puts(out, "Content-Type: ");
+        wf_buf_puts(out, content_type);
+        wf_buf_puts(out, "\r\n");
+    }
+    wf_buf_puts(out, "Content-Length: ");
+    wf_buf_put_uint(out, body_len);
+    wf_buf_puts(out, "\r\n");
+    if (req->request_id[0]) {
+        wf_buf_puts(out, "X-Request-Id: ");
+        wf_buf_puts(out, req->request_id);
+        wf_buf_puts(out, "\r\n");
+    }
+    if (close_after)
+        wf_buf_puts(out, "Connection: close\r\n");
+    else if (req->http_minor == 0)
+        wf_buf_puts(out, "Connection: keep-alive\r\n");
+    if (extra_headers)
+        wf_buf_puts(out, extra_headers);
+    wf_buf_puts(out, "\r\n");
+}
+
 /*
 ** Formats the response bytes into req and marks it ready; the caller flushes.
 */
@@ -553,47 +629,13 @@ static void prepare_response(wf_http_conn_t *conn, wf_http_request_t *req, int s
                              size_t body_len)
 {
     wf_http_server_t *server = conn->server;
-    bool close_after = !req->keep_alive || server->draining || status == 400 || status == 408 ||
-                       status == 413 || status == 431;
+    bool close_after = !req->keep_alive || server->draining || status_closes(status);
     bool head = !strcmp(req->method, "HEAD");
     wf_buf_t out;
     wf_buf_init(&out);
-    time_t now = time(NULL);
-    if (now != server->date_time) {
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(server->date, sizeof server->date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-        server->date_time = now;
-    }
-    /* Built without printf (it was a tenth of the loop thread's own time). */
     wf_buf_reserve(&out, 256 + (head ? 0 : body_len));
-    wf_buf_puts(&out, status < 0 ? "HTTP/1.1 -" : "HTTP/1.1 ");
-    wf_buf_put_uint(&out, status < 0 ? 0u - (uint64_t)status : (uint64_t)status);
-    wf_buf_puts(&out, " ");
-    wf_buf_puts(&out, wf_http_reason(status));
-    wf_buf_puts(&out, "\r\nServer: wafer\r\nDate: ");
-    wf_buf_puts(&out, server->date);
-    wf_buf_puts(&out, "\r\n");
-    if (content_type) {
-        wf_buf_puts(&out, "Content-Type: ");
-        wf_buf_puts(&out, content_type);
-        wf_buf_puts(&out, "\r\n");
-    }
-    wf_buf_puts(&out, "Content-Length: ");
-    wf_buf_put_uint(&out, body_len);
-    wf_buf_puts(&out, "\r\n");
-    if (req->request_id[0]) {
-        wf_buf_puts(&out, "X-Request-Id: ");
-        wf_buf_puts(&out, req->request_id);
-        wf_buf_puts(&out, "\r\n");
-    }
-    if (close_after)
-        wf_buf_puts(&out, "Connection: close\r\n");
-    else if (req->http_minor == 0)
-        wf_buf_puts(&out, "Connection: keep-alive\r\n");
-    if (extra_headers)
-        wf_buf_puts(&out, extra_headers);
-    wf_buf_puts(&out, "\r\n");
+    format_head(&out, req, wf_http_date_now(&server->date), status, close_after, content_type,
+                extra_headers, body_len);
     if (!head)
         wf_buf_append(&out, body, body_len);
     req->status = status;
@@ -608,7 +650,137 @@ static void prepare_response(wf_http_conn_t *conn, wf_http_request_t *req, int s
                                "Connection: close\r\n\r\n");
         req->response_len = req->response ? strlen(req->response) : 0;
     }
+    req->wire_len = req->response_len;
     req->ready = true;
+}
+
+/* ----------------------------------------------------- direct responses -- */
+
+void wf_http_direct_claim(wf_http_request_t *req, wf_http_direct_t *direct)
+{
+    wf_http_conn_t *conn = req->conn;
+    memset(direct, 0, sizeof *direct);
+    direct->fd = -1;
+    if (conn->closing || conn->closed || conn->writes || conn->server->draining)
+        return;
+    /* Everything ahead must be on the wire already: claimed, and sent. */
+    for (const wf_http_request_t *ahead = conn->head; ahead != req; ahead = ahead->next)
+        if (!ahead || !ahead->direct)
+            return;
+    if (atomic_load_explicit(&conn->direct_busy, memory_order_acquire) != 0)
+        return;
+    uv_os_fd_t fd;
+    if (uv_fileno((const uv_handle_t *)&conn->tcp, &fd) != 0)
+        return;
+    req->direct = true;
+    conn->direct_claims++;
+    atomic_fetch_add_explicit(&conn->direct_busy, 1, memory_order_relaxed);
+    direct->claimed = true;
+    direct->fd = fd;
+    direct->close_after = !req->keep_alive;
+}
+
+void wf_http_direct_send(wf_http_request_t *req, wf_http_direct_t *direct, wf_http_date_t *date,
+                         wf_buf_t *scratch, int status, const char *content_type,
+                         const char *extra_headers, const void *body, size_t body_len)
+{
+    bool close_after = direct->close_after || status_closes(status);
+    bool head = !strcmp(req->method, "HEAD");
+    wf_buf_clear(scratch);
+    format_head(scratch, req, wf_http_date_now(date), status, close_after, content_type,
+                extra_headers, body_len);
+    if (scratch->failed)
+        return; /* not formatted: the loop answers */
+    direct->formatted = true;
+    direct->status = status;
+    direct->close_after = close_after;
+    direct->body_out = head ? 0 : body_len;
+    struct iovec parts[2] = {{scratch->data, scratch->len}, {(void *)body, head ? 0 : body_len}};
+    direct->wire_len = parts[0].iov_len + parts[1].iov_len;
+    size_t sent = 0;
+    while (sent < direct->wire_len) {
+        size_t skip = sent;
+        int first = skip >= parts[0].iov_len ? 1 : 0;
+        if (first)
+            skip -= parts[0].iov_len;
+        struct iovec rest[2] = {parts[0], parts[1]};
+        rest[first].iov_base = (char *)rest[first].iov_base + skip;
+        rest[first].iov_len -= skip;
+        struct msghdr msg = {.msg_iov = rest + first, .msg_iovlen = (size_t)(2 - first)};
+        ssize_t n = sendmsg(direct->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0)
+            sent += (size_t)n;
+        else if (n < 0 && errno == EINTR)
+            continue;
+        else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break; /* the loop sends the rest when the socket has room */
+        else {
+            direct->error = n < 0 ? errno : EIO;
+            break;
+        }
+    }
+    direct->sent = sent;
+    if (!direct->error && sent < direct->wire_len) {
+        size_t left = direct->wire_len - sent;
+        direct->rest = malloc(left);
+        if (!direct->rest) {
+            direct->error = ENOMEM;
+        } else {
+            size_t at = 0;
+            for (int i = 0; i < 2; i++) {
+                size_t from = sent > parts[i].iov_len ? parts[i].iov_len : sent;
+                sent -= from;
+                memcpy(direct->rest + at, (char *)parts[i].iov_base + from,
+                       parts[i].iov_len - from);
+                at += parts[i].iov_len - from;
+            }
+        }
+    }
+    if (!direct->error && !direct->rest && !close_after) {
+        /* All on the wire: the next request may be claimed. Not after a
+           closing response, which must stay the connection's last. */
+        direct->released = true;
+        atomic_fetch_sub_explicit(&req->conn->direct_busy, 1, memory_order_release);
+    }
+}
+
+bool wf_http_direct_finish(wf_http_request_t *req, wf_http_direct_t *direct)
+{
+    wf_http_conn_t *conn = req->conn;
+    if (!direct->claimed)
+        return false;
+    direct->claimed = false;
+    conn->direct_claims--;
+    if (!direct->released)
+        atomic_fetch_sub_explicit(&conn->direct_busy, 1, memory_order_relaxed);
+    if (conn->tcp_close_deferred && conn->direct_claims == 0) {
+        conn->tcp_close_deferred = false;
+        uv_close((uv_handle_t *)&conn->tcp, on_handle_closed);
+    }
+    if (!direct->formatted) {
+        req->direct = false;
+        return false;
+    }
+    if (conn->closed || req->ready) {
+        /* An orphan: the client is gone, or a closing response went first. */
+        free(direct->rest);
+        direct->rest = NULL;
+        conn->orphans--;
+        request_free(req);
+        conn_maybe_free(conn);
+        return true;
+    }
+    req->status = direct->status;
+    req->close_after = direct->close_after || direct->error;
+    req->send_failed = direct->error != 0;
+    req->body_out = direct->body_out;
+    req->wire_len = direct->wire_len;
+    req->response = direct->rest;
+    req->response_len = direct->rest ? direct->wire_len - direct->sent : 0;
+    direct->rest = NULL;
+    req->ready = true;
+    conn_flush(conn);
+    return true;
 }
 
 void wf_http_respond(wf_http_request_t *req, int status, const char *content_type,

@@ -4,9 +4,20 @@
 ** limits on header size (431), body size (413) and slow clients (408);
 ** malformed input is answered 400 and the connection closed.
 **
-** Everything here runs on the loop's thread. The server hands each complete
-** request to on_request; the handler answers it now or later (still on the
-** loop thread) with wf_http_respond. Exactly one response per request.
+** Everything here runs on the loop's thread, except the direct responses
+** below. The server hands each complete request to on_request; the handler
+** answers it now or later (still on the loop thread) with wf_http_respond.
+** Exactly one response per request.
+**
+** Direct responses: writing to the socket was half of the loop thread's
+** work, so a worker thread may write a response itself. The loop claims the
+** request (wf_http_direct_claim) when the response can go out at once: every
+** request ahead of it on the connection is answered on the wire, nothing is
+** queued, and the connection stays open. The worker formats and sends it
+** (wf_http_direct_send); the loop then finishes it (wf_http_direct_finish):
+** it logs it, sends what the socket did not take, and moves on. While a
+** claim is out the loop writes nothing to the connection and keeps its
+** socket open.
 */
 #ifndef WF_HTTP_H
 #define WF_HTTP_H
@@ -48,11 +59,39 @@ typedef struct wf_http_request {
     /* the response, once ready */
     bool ready;
     bool close_after;
+    bool direct;      /* claimed for a direct response */
+    bool send_failed; /* a direct send failed: close the connection */
     int status;
-    char *response; /* owned, full bytes on the wire */
+    char *response; /* owned: the bytes still to send (all of them, unless sent directly) */
     size_t response_len;
+    size_t wire_len; /* the whole response's bytes */
     uint64_t body_out;
 } wf_http_request_t;
+
+/* The Date header's text, formatted at most once a second. One per thread. */
+typedef struct wf_http_date {
+    time_t time;
+    char text[40];
+} wf_http_date_t;
+
+/* The current Date header text (the cache is updated when the second changed). */
+const char *wf_http_date_now(wf_http_date_t *date);
+
+/* A direct response: the claim (loop thread) and the outcome (worker). */
+typedef struct wf_http_direct {
+    bool claimed;
+    int fd;           /* the connection's socket */
+    bool close_after; /* the client asked to close, or the status demands it */
+    /* filled by wf_http_direct_send */
+    bool formatted; /* false: nothing was sent (out of memory); answer normally */
+    bool released;  /* the worker sent everything and let the loop claim again */
+    int status;
+    int error;        /* errno of a failed send, or 0 */
+    size_t wire_len;  /* the whole response */
+    size_t sent;      /* bytes the socket took */
+    uint64_t body_out;
+    char *rest;       /* owned: the bytes not sent (wire_len - sent) */
+} wf_http_direct_t;
 
 typedef void (*wf_http_handler_t)(void *user, wf_http_request_t *request);
 
@@ -71,8 +110,7 @@ struct wf_http_server {
     uint64_t next_id;
     uint32_t id_seed;
     char read_buffer[65536];
-    char date[40]; /* the Date header, formatted once a second */
-    time_t date_time;
+    wf_http_date_t date; /* the loop thread's */
     void (*on_idle)(void *user); /* while draining: called when no connection is left */
     /* Access lines of this loop iteration, written together before the loop
        polls again (log_flush); until the drain, after which lines go out one
@@ -110,6 +148,32 @@ const char *wf_http_header(const wf_http_request_t *request, const char *name);
 */
 void wf_http_respond(wf_http_request_t *request, int status, const char *content_type,
                      const char *extra_headers, const void *body, size_t body_len);
+
+/*
+** Loop thread: claims request for a direct response when one can go out now
+** (see above); fills direct (always: claimed says whether). The claim must
+** be ended with wf_http_direct_finish.
+*/
+void wf_http_direct_claim(wf_http_request_t *request, wf_http_direct_t *direct);
+
+/*
+** Worker thread: formats the response to a claimed request (as
+** wf_http_respond would) into scratch (the worker's, reused) and sends as
+** much as the socket takes without blocking. Reads only the request's
+** method, version and id. Fills direct's outcome.
+*/
+void wf_http_direct_send(wf_http_request_t *request, wf_http_direct_t *direct,
+                         wf_http_date_t *date, wf_buf_t *scratch, int status,
+                         const char *content_type, const char *extra_headers, const void *body,
+                         size_t body_len);
+
+/*
+** Loop thread: ends the claim. When direct was sent (formatted), the request
+** is answered: logged, the rest of it queued, and the request freed; returns
+** true. Otherwise returns false and the caller answers it with
+** wf_http_respond.
+*/
+bool wf_http_direct_finish(wf_http_request_t *request, wf_http_direct_t *direct);
 
 /* The client's address as text ("" if unknown). Borrowed. */
 const char *wf_http_request_remote(const wf_http_request_t *request);

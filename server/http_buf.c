@@ -19,6 +19,17 @@ void wf_buf_close(wf_buf_t *buf)
     wf_buf_init(buf);
 }
 
+void wf_buf_clear(wf_buf_t *buf)
+{
+    if (buf->failed) {
+        wf_buf_close(buf);
+        return;
+    }
+    buf->len = 0;
+    if (buf->data)
+        buf->data[0] = '\0';
+}
+
 char *wf_buf_take(wf_buf_t *buf, size_t *len)
 {
     char *data = buf->failed ? NULL : buf->data;

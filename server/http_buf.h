@@ -20,6 +20,8 @@ typedef struct wf_buf {
 void wf_buf_init(wf_buf_t *buf);
 /* Frees the storage; the buffer is empty and usable again. */
 void wf_buf_close(wf_buf_t *buf);
+/* Empties the buffer but keeps its storage (a failed one starts afresh). */
+void wf_buf_clear(wf_buf_t *buf);
 /* Hands the storage to the caller (free with free()); the buffer is reset. */
 char *wf_buf_take(wf_buf_t *buf, size_t *len);
 bool wf_buf_reserve(wf_buf_t *buf, size_t extra);

@@ -409,6 +409,7 @@ void wf_invoke_worker_close(wf_invoke_worker_t *w)
     for (int i = 0; i < WF_INVOKE_CACHE; i++)
         if (w->cache[i].version)
             cache_drop(w, i);
+    wf_buf_close(&w->head);
 }
 
 /* ---------------------------------------------------------- the call -- */

@@ -57,6 +57,8 @@ typedef struct wf_job {
     char content_type[64];
     char extra_headers[4096]; /* CRLF-terminated lines, or "" */
     wf_buf_t body;
+    /* a direct response (http.h): claimed by the loop, sent by the worker */
+    wf_http_direct_t direct;
 } wf_job_t;
 
 /*
@@ -85,6 +87,9 @@ typedef struct wf_invoke_worker {
     wf_invoke_cgi_fn cgi;          /* NULL: no CGI */
     wf_log_t *log;                 /* borrowed */
     wf_memory_pool_t *memory_pool; /* borrowed; NULL: none */
+    /* for direct responses: the Date header and a buffer for the head */
+    wf_http_date_t date;
+    wf_buf_t head;
     struct {
         wf_version_t *version; /* retained */
         wf_instance_t *instance;

@@ -1,7 +1,9 @@
 /*
 ** The deadline watchdog thread. It sleeps until the earliest armed deadline
-** (a condition variable wakes it when a slot is armed) and interrupts every
-** instance past its deadline, under the same mutex that disarming takes.
+** and interrupts every instance past its deadline, under the same mutex that
+** disarming takes. Arming wakes it only for a deadline earlier than the one
+** it sleeps until: with one timeout for everything, calls come and go while
+** it sleeps (waking it per call was a context switch per request).
 */
 #include "sandbox.h"
 
@@ -21,6 +23,7 @@ struct wf_sandbox {
     pthread_cond_t wake;
     pthread_t thread;
     bool stop;
+    uint64_t sleep_until; /* the watchdog's wake-up time; UINT64_MAX: none */
     size_t slot_count;
     slot_t slots[];
 };
@@ -50,6 +53,7 @@ static void *watchdog_main(void *arg)
                 next = s->deadline_ns;
             }
         }
+        sb->sleep_until = next;
         if (next == UINT64_MAX) {
             pthread_cond_wait(&sb->wake, &sb->mutex);
         } else {
@@ -67,6 +71,7 @@ wf_sandbox_t *wf_sandbox_new(size_t slot_count)
     if (!sb)
         return NULL;
     sb->slot_count = slot_count;
+    sb->sleep_until = UINT64_MAX;
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -108,7 +113,10 @@ void wf_sandbox_arm(wf_sandbox_t *sb, size_t slot, wf_instance_t *instance, uint
     sb->slots[slot].instance = instance;
     sb->slots[slot].deadline_ns = deadline_ns;
     sb->slots[slot].fired = false;
-    pthread_cond_signal(&sb->wake);
+    if (deadline_ns < sb->sleep_until) {
+        sb->sleep_until = deadline_ns; /* one signal is enough until it wakes */
+        pthread_cond_signal(&sb->wake);
+    }
     pthread_mutex_unlock(&sb->mutex);
 }
 

@@ -86,6 +86,19 @@ static bool admin_allowed(serve_t *s, wf_http_request_t *req)
     return !strncmp(remote, "127.", 4) || !strcmp(remote, "::1");
 }
 
+/* On the worker: sends the response of a claimed request (http.h). */
+static void on_job_finish(void *user, wf_job_t *job, wf_invoke_worker_t *worker)
+{
+    (void)user;
+    if (!job->direct.claimed || job->body.failed)
+        return; /* the loop answers */
+    wf_http_direct_send((wf_http_request_t *)job->request, &job->direct, &worker->date,
+                        &worker->head, job->status,
+                        job->content_type[0] ? job->content_type : NULL,
+                        job->extra_headers[0] ? job->extra_headers : NULL,
+                        job->body.data ? job->body.data : "", job->body.len);
+}
+
 static void on_job_done(void *user, wf_job_t *job)
 {
     serve_t *s = user;
@@ -93,12 +106,15 @@ static void on_job_done(void *user, wf_job_t *job)
     atomic_fetch_sub(&job->version->inflight, 1);
     wf_registry_record(s->registry, job->version->name, job->body.failed ? 500 : job->status,
                        (wf_sandbox_now_ns() - job->queued_ns) / 1000);
-    if (job->body.failed)
-        respond_json_error(req, 500, "out of memory", NULL);
-    else
-        wf_http_respond(req, job->status, job->content_type[0] ? job->content_type : NULL,
-                        job->extra_headers[0] ? job->extra_headers : NULL,
-                        job->body.data ? job->body.data : "", job->body.len);
+    /* A response the worker sent is answered by the finish already. */
+    if (!wf_http_direct_finish(req, &job->direct)) {
+        if (job->body.failed)
+            respond_json_error(req, 500, "out of memory", NULL);
+        else
+            wf_http_respond(req, job->status, job->content_type[0] ? job->content_type : NULL,
+                            job->extra_headers[0] ? job->extra_headers : NULL,
+                            job->body.data ? job->body.data : "", job->body.len);
+    }
     wf_version_release(job->version);
     wf_buf_close(&job->body);
     wf_dispatch_job_free(s->dispatch, job);
@@ -228,7 +244,9 @@ static void queue_job(serve_t *s, wf_http_request_t *req, wf_version_t *v, const
     job->limits.call_depth = (uint32_t)pick(m->call_depth, s->config.call_depth);
     wf_buf_init(&job->body);
     atomic_fetch_add(&v->inflight, 1);
+    wf_http_direct_claim(req, &job->direct);
     if (!wf_dispatch_submit(s->dispatch, job)) {
+        wf_http_direct_finish(req, &job->direct); /* not sent: ends the claim only */
         atomic_fetch_sub(&v->inflight, 1);
         atomic_fetch_add(&s->metrics.rejected_queue_full, 1);
         wf_version_release(v);
@@ -451,7 +469,7 @@ int wf_cmd_serve(int argc, char **argv)
     if (!s->registry)
         goto fail_registry;
     s->dispatch = wf_dispatch_new(&s->loop, s->workers, (size_t)s->config.queue_depth, &s->metrics,
-                                  wf_cgi_invoke, &s->log, on_job_done, s);
+                                  wf_cgi_invoke, &s->log, on_job_finish, on_job_done, s);
     if (!s->dispatch)
         goto fail_dispatch;
     if (wf_registry_start(s->registry, &s->loop)) {
