@@ -197,6 +197,8 @@ fail_ring:
 
 /* At most this many given-back jobs are kept (about 5 KiB each). */
 #define MAX_SPARE_JOBS 256
+/* A kept job keeps its body buffer up to this size. */
+#define MAX_KEPT_BODY 65536
 
 wf_job_t *wf_dispatch_job_new(wf_dispatch_t *d)
 {
@@ -206,11 +208,15 @@ wf_job_t *wf_dispatch_job_new(wf_dispatch_t *d)
     d->spare = job->next;
     d->spare_count--;
     /* Zero all but extra_headers past its first byte: 4 KiB that, as a
-       string, is never read beyond its terminator. */
+       string, is never read beyond its terminator. The body keeps its
+       storage, emptied. */
+    wf_buf_t body = job->body;
     size_t at = offsetof(wf_job_t, extra_headers) + 1;
     size_t after = offsetof(wf_job_t, extra_headers) + sizeof job->extra_headers;
     memset(job, 0, at);
     memset((char *)job + after, 0, sizeof *job - after);
+    job->body = body;
+    wf_buf_clear(&job->body);
     return job;
 }
 
@@ -219,9 +225,12 @@ void wf_dispatch_job_free(wf_dispatch_t *d, wf_job_t *job)
     if (!job)
         return;
     if (d->spare_count >= MAX_SPARE_JOBS) {
+        wf_buf_close(&job->body);
         free(job);
         return;
     }
+    if (job->body.cap > MAX_KEPT_BODY)
+        wf_buf_close(&job->body);
     job->next = d->spare;
     d->spare = job;
     d->spare_count++;
@@ -277,6 +286,7 @@ void wf_dispatch_free(wf_dispatch_t *d)
     pthread_mutex_destroy(&d->mutex);
     while (d->spare) {
         wf_job_t *next = d->spare->next;
+        wf_buf_close(&d->spare->body);
         free(d->spare);
         d->spare = next;
     }

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <llhttp.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,7 @@ struct wf_http_conn {
     int pending;                    /* requests in the FIFO */
     wf_http_request_t *current;     /* being parsed */
     size_t header_bytes;
-    wf_buf_t field, value;
+    wf_buf_t url, field, value; /* of the request being parsed */
     bool in_value;
     int error_status; /* set by a callback that refuses the request */
     bool reading;
@@ -209,19 +210,101 @@ const char *wf_http_reason(int status)
 
 /* ------------------------------------------------------------ requests -- */
 
+/* At most this many answered requests are kept for reuse (about 2 KiB each). */
+#define MAX_SPARE_REQUESTS 256
+/* A recycled request keeps a body buffer up to this size. */
+#define MAX_KEPT_BODY 65536
+
+/* A zeroed request for conn: a recycled one when there is one. NULL: out of memory. */
+static wf_http_request_t *request_new(wf_http_conn_t *conn)
+{
+    wf_http_server_t *server = conn->server;
+    wf_http_request_t *req = server->spare_requests;
+    if (req) {
+        server->spare_requests = req->next;
+        server->spare_request_count--;
+        wf_buf_t body = req->body;
+        /* The store is never read past store_used: only the rest is cleared. */
+        memset(req, 0, offsetof(wf_http_request_t, store_used) + sizeof req->store_used);
+        req->body = body;
+        wf_buf_clear(&req->body);
+    } else {
+        req = malloc(sizeof *req);
+        if (!req)
+            return NULL;
+        memset(req, 0, offsetof(wf_http_request_t, store_used) + sizeof req->store_used);
+        wf_buf_init(&req->body);
+    }
+    req->conn = conn;
+    req->headers = req->header_store;
+    req->header_cap = WF_HTTP_REQUEST_HEADERS;
+    return req;
+}
+
+static bool in_store(const wf_http_request_t *req, const char *p)
+{
+    return p >= req->store && p < req->store + sizeof req->store;
+}
+
+/* A NUL-terminated copy of data in req's store, or allocated when it is full. */
+static char *request_copy(wf_http_request_t *req, const char *data, size_t len)
+{
+    char *copy;
+    if (len < sizeof req->store - req->store_used) {
+        copy = req->store + req->store_used;
+        req->store_used += len + 1;
+    } else {
+        copy = malloc(len + 1);
+        if (!copy)
+            return NULL;
+    }
+    if (len)
+        memcpy(copy, data, len);
+    copy[len] = '\0';
+    return copy;
+}
+
+static void request_free_string(wf_http_request_t *req, char *p)
+{
+    if (!in_store(req, p))
+        free(p);
+}
+
+static void free_spare_requests(wf_http_server_t *server)
+{
+    while (server->spare_requests) {
+        wf_http_request_t *req = server->spare_requests;
+        server->spare_requests = req->next;
+        wf_buf_close(&req->body);
+        free(req);
+    }
+    server->spare_request_count = 0;
+}
+
+/* Frees a request, or keeps it for reuse (not once the server drains). */
 static void request_free(wf_http_request_t *req)
 {
     if (!req)
         return;
     for (size_t i = 0; i < req->header_count; i++) {
-        free(req->headers[i].name);
-        free(req->headers[i].value);
+        request_free_string(req, req->headers[i].name);
+        request_free_string(req, req->headers[i].value);
     }
-    free(req->headers);
-    free(req->url);
-    free(req->path);
-    wf_buf_close(&req->body);
+    if (req->headers != req->header_store)
+        free(req->headers);
+    request_free_string(req, req->url);
+    request_free_string(req, req->path);
     free(req->response);
+    wf_http_server_t *server = req->conn ? req->conn->server : NULL;
+    if (server && !server->draining && server->spare_request_count < MAX_SPARE_REQUESTS) {
+        if (req->body.cap > MAX_KEPT_BODY)
+            wf_buf_close(&req->body);
+        req->next = server->spare_requests;
+        server->spare_requests = req;
+        server->spare_request_count++;
+        return;
+    }
+    wf_buf_close(&req->body);
     free(req);
 }
 
@@ -280,6 +363,7 @@ static void next_request_id(wf_http_server_t *server, wf_http_request_t *req)
 static void conn_maybe_free(wf_http_conn_t *conn)
 {
     if (conn->closed && conn->handles_open == 0 && conn->orphans == 0 && conn->writes == 0) {
+        wf_buf_close(&conn->url);
         wf_buf_close(&conn->field);
         wf_buf_close(&conn->value);
         free(conn);
@@ -810,12 +894,11 @@ static void conn_fail(wf_http_conn_t *conn, int status, const char *message)
     wf_http_request_t *req = conn->current;
     conn->current = NULL;
     if (!req) {
-        req = calloc(1, sizeof *req);
+        req = request_new(conn);
         if (!req) {
             conn_close(conn);
             return;
         }
-        req->conn = conn;
         req->start_ns = now_ns();
     }
     req->keep_alive = false;
@@ -929,19 +1012,19 @@ static bool count_header_bytes(wf_http_conn_t *conn, size_t len)
 static int on_message_begin(llhttp_t *parser)
 {
     wf_http_conn_t *conn = conn_of(parser);
-    wf_http_request_t *req = calloc(1, sizeof *req);
+    wf_http_request_t *req = request_new(conn);
     if (!req) {
         conn->error_status = 500;
         return -1;
     }
-    req->conn = conn;
     req->start_ns = now_ns();
-    wf_buf_init(&req->body);
     conn->current = req;
     conn->header_bytes = 0;
     conn->in_value = false;
-    wf_buf_close(&conn->field);
-    wf_buf_close(&conn->value);
+    /* Emptied, not freed: the next request's strings gather in the same storage. */
+    wf_buf_clear(&conn->url);
+    wf_buf_clear(&conn->field);
+    wf_buf_clear(&conn->value);
     update_timer(conn);
     return 0;
 }
@@ -951,16 +1034,11 @@ static int on_url(llhttp_t *parser, const char *at, size_t len)
     wf_http_conn_t *conn = conn_of(parser);
     if (!count_header_bytes(conn, len))
         return -1;
-    wf_http_request_t *req = conn->current;
-    size_t old = req->url ? strlen(req->url) : 0;
-    char *url = realloc(req->url, old + len + 1);
-    if (!url) {
+    wf_buf_append(&conn->url, at, len);
+    if (conn->url.failed) {
         conn->error_status = 500;
         return -1;
     }
-    memcpy(url + old, at, len);
-    url[old + len] = 0;
-    req->url = url;
     return 0;
 }
 
@@ -975,24 +1053,25 @@ static int finish_header(wf_http_conn_t *conn)
         return 0;
     conn->in_value = false;
     if (req->header_count == req->header_cap) {
-        size_t cap = req->header_cap ? req->header_cap * 2 : 16;
-        wf_http_header_t *grown = realloc(req->headers, cap * sizeof *grown);
+        size_t cap = req->header_cap * 2;
+        bool inside = req->headers == req->header_store;
+        wf_http_header_t *grown = realloc(inside ? NULL : req->headers, cap * sizeof *grown);
         if (!grown)
             return -1;
+        if (inside)
+            memcpy(grown, req->header_store, sizeof req->header_store);
         req->headers = grown;
         req->header_cap = cap;
     }
     if (conn->field.len == 0)
         return 1; /* an empty field name */
-    char *name = wf_buf_take(&conn->field, NULL);
-    char *value = wf_buf_take(&conn->value, NULL);
-    if (!name)
-        name = strdup("");
-    if (!value)
-        value = strdup("");
-    if (!name || !value) {
-        free(name);
-        free(value);
+    char *name = request_copy(req, conn->field.data, conn->field.len);
+    char *value = name ? request_copy(req, conn->value.data, conn->value.len) : NULL;
+    wf_buf_clear(&conn->field);
+    wf_buf_clear(&conn->value);
+    if (!value) {
+        if (name)
+            request_free_string(req, name);
         return -1;
     }
     req->headers[req->header_count].name = name;
@@ -1037,6 +1116,11 @@ static int on_headers_complete(llhttp_t *parser)
     int finished = finish_header(conn);
     if (finished || conn->field.failed || conn->value.failed) {
         conn->error_status = finished > 0 ? 400 : 500;
+        return -1;
+    }
+    req->url = request_copy(req, conn->url.data, conn->url.len);
+    if (!req->url) {
+        conn->error_status = 500;
         return -1;
     }
     if ((parser->flags & F_CONTENT_LENGTH) && (parser->flags & F_TRANSFER_ENCODING)) {
@@ -1109,24 +1193,14 @@ static int on_message_complete(llhttp_t *parser)
     req->keep_alive = llhttp_should_keep_alive(parser);
     atomic_fetch_add(&server->metrics->bytes_in, req->body.len);
     /* Split the target into path and query. */
-    if (!req->url) {
-        req->url = strdup("");
-        if (!req->url) {
-            request_free(req);
-            conn->error_status = 500;
-            return -1;
-        }
-    }
     char *q = strchr(req->url, '?');
     size_t path_len = q ? (size_t)(q - req->url) : strlen(req->url);
-    req->path = malloc(path_len + 1);
+    req->path = request_copy(req, req->url, path_len);
     if (!req->path) {
         request_free(req);
         conn->error_status = 500;
         return -1;
     }
-    memcpy(req->path, req->url, path_len);
-    req->path[path_len] = 0;
     req->query = q ? q + 1 : "";
     if (conn->tail)
         conn->tail->next = req;
@@ -1241,6 +1315,7 @@ static void on_connection(uv_stream_t *listener, int status)
     conn->settings.on_message_complete = on_message_complete;
     llhttp_init(&conn->parser, HTTP_REQUEST, &conn->settings);
     conn->parser.data = conn;
+    wf_buf_init(&conn->url);
     wf_buf_init(&conn->field);
     wf_buf_init(&conn->value);
     conn->next = server->conns;
@@ -1319,6 +1394,7 @@ int wf_http_server_start(wf_http_server_t *server, uv_loop_t *loop, const wf_con
 void wf_http_server_drain(wf_http_server_t *server, void (*on_idle)(void *user))
 {
     server->draining = true;
+    free_spare_requests(server);
     stop_log_batching(server);
     server->on_idle = on_idle;
     if (server->listening) {
@@ -1344,6 +1420,8 @@ void wf_http_server_drain(wf_http_server_t *server, void (*on_idle)(void *user))
 
 void wf_http_server_close_all(wf_http_server_t *server)
 {
+    server->draining = true;
+    free_spare_requests(server);
     stop_log_batching(server);
     while (server->conns)
         conn_close(server->conns);

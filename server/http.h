@@ -40,16 +40,21 @@ typedef struct wf_http_header {
     char *value;
 } wf_http_header_t;
 
+/* A request's strings up to this many bytes live inside it (no allocation). */
+#define WF_HTTP_REQUEST_STORE 1024
+/* Headers up to this many live inside it too. */
+#define WF_HTTP_REQUEST_HEADERS 16
+
 typedef struct wf_http_request {
     wf_http_conn_t *conn;
     struct wf_http_request *next; /* in the connection's FIFO */
     char method[16];
-    char *url;         /* owned, NUL-terminated */
-    char *path;        /* owned: the url up to '?' */
+    char *url;         /* NUL-terminated (in store, or owned) */
+    char *path;        /* the url up to '?' (in store, or owned) */
     const char *query; /* after '?', or "" (points into url) */
-    wf_http_header_t *headers;
+    wf_http_header_t *headers; /* header_store, or owned */
     size_t header_count, header_cap;
-    wf_buf_t body;
+    wf_buf_t body; /* its storage is kept when the request is recycled */
     char request_id[132];
     int http_minor;
     bool keep_alive;
@@ -66,6 +71,11 @@ typedef struct wf_http_request {
     size_t response_len;
     size_t wire_len; /* the whole response's bytes */
     uint64_t body_out;
+    /* where the strings and headers of a typical request live; must stay last
+       (a recycled request is cleared up to here) */
+    size_t store_used;
+    wf_http_header_t header_store[WF_HTTP_REQUEST_HEADERS];
+    char store[WF_HTTP_REQUEST_STORE];
 } wf_http_request_t;
 
 /* The Date header's text, formatted at most once a second. One per thread. */
@@ -106,6 +116,8 @@ struct wf_http_server {
     wf_http_handler_t on_request;
     void *user;
     wf_http_conn_t *conns; /* every open connection */
+    wf_http_request_t *spare_requests; /* answered ones, for reuse (linked by next) */
+    size_t spare_request_count;
     int64_t conn_count;
     uint64_t next_id;
     uint32_t id_seed;

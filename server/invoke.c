@@ -18,7 +18,7 @@
 
 void wf_invoke_error(wf_job_t *job, int status, const char *error, const char *trap)
 {
-    wf_buf_close(&job->body);
+    wf_buf_clear(&job->body);
     job->status = status;
     snprintf(job->content_type, sizeof job->content_type, "application/json");
     wf_buf_puts(&job->body, "{\"error\":");

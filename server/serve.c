@@ -116,8 +116,7 @@ static void on_job_done(void *user, wf_job_t *job)
                             job->body.data ? job->body.data : "", job->body.len);
     }
     wf_version_release(job->version);
-    wf_buf_close(&job->body);
-    wf_dispatch_job_free(s->dispatch, job);
+    wf_dispatch_job_free(s->dispatch, job); /* keeps the body's storage for the next job */
 }
 
 static int64_t pick(int64_t manifest, int64_t config)
@@ -242,7 +241,6 @@ static void queue_job(serve_t *s, wf_http_request_t *req, wf_version_t *v, const
     job->limits.memory_pages = (uint32_t)pick(m->memory_pages, s->config.memory_pages);
     job->limits.fuel = (uint64_t)pick(m->fuel, s->config.fuel);
     job->limits.call_depth = (uint32_t)pick(m->call_depth, s->config.call_depth);
-    wf_buf_init(&job->body);
     atomic_fetch_add(&v->inflight, 1);
     wf_http_direct_claim(req, &job->direct);
     if (!wf_dispatch_submit(s->dispatch, job)) {
