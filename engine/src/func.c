@@ -3,6 +3,7 @@
 ** they see, and wf_func_call, the embedder's entry into any function.
 */
 #include "objects.h"
+#include "os.h"
 
 /* Argument arrays up to this many values or slots live on the C stack. */
 #define SMALL_VALS 8
@@ -150,7 +151,12 @@ wf_err_t wf__host_call(wf_func_t *func, wf_instance_t *caller, uint64_t *slots,
         err->message[0] = '\0';
     }
     wf_host_call_t call = {.func = func, .caller = caller, .err = err};
+    /* Host code runs without the caller's recovery point: a fault in it is
+       a crash, not a wasm trap (wasm it calls sets its own; os.h). */
+    wf__os_trap_point_t *point = wf__os_trap_point();
+    wf__os_trap_point_set(NULL);
     wf_err_t rc = func->host_fn(&call, args, results);
+    wf__os_trap_point_set(point);
     if (rc == WF_OK) {
         slot = 0;
         for (uint32_t i = 0; i < type->result_count; i++) {

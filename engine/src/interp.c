@@ -174,19 +174,8 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
         mem_size = mem ? atomic_load_explicit(&mem->size, memory_order_relaxed) : 0;               \
     } while (0)
 
-/*
-** The one linear-memory access check: the effective address ea (a 64-bit sum
-** of the i32 address and the offset, so it cannot wrap) plus the access width
-** must not pass the current size.
-*/
-#define MEM_CHECK(ea, width)                                                                       \
-    do {                                                                                           \
-        if (UNLIKELY((ea) + (width) > mem_size)) {                                                 \
-            mem_size = memory_size_now(mem, mem_size);                                             \
-            if ((ea) + (width) > mem_size)                                                         \
-                TRAP(MEMORY_OOB);                                                                  \
-        }                                                                                          \
-    } while (0)
+/* MEM_CHECK(ea, width): the one linear-memory access check (bounds.h). */
+#include "bounds.h"
 
 /* A load's effective address from operands k (address), k+1 (add), k+2 (offset). */
 #define EA(k) ((uint64_t)((uint32_t)S(k) + (uint32_t)pc[(k) + 1].u) + pc[(k) + 2].u)
@@ -353,16 +342,7 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
 ** is at pc[base]. A trap in it reports that instruction (pc moves there).
 */
 #define SP(base, k) fp[pc[(base) + (k)].u]
-#define MEM_CHECK_AT(base, ea, width)                                                              \
-    do {                                                                                           \
-        if (UNLIKELY((ea) + (width) > mem_size)) {                                                 \
-            mem_size = memory_size_now(mem, mem_size);                                             \
-            if ((ea) + (width) > mem_size) {                                                       \
-                pc += (base);                                                                      \
-                TRAP(MEMORY_OOB);                                                                  \
-            }                                                                                      \
-        }                                                                                          \
-    } while (0)
+/* MEM_CHECK_AT(base, ea, width): MEM_CHECK reporting the step at base (bounds.h). */
 
 /*
 ** One f64 axpy step of the fused loop handlers: t = a * mem[p]; mem[q] += t.
@@ -1131,10 +1111,23 @@ wf_err_t wf__interp_call(wf_func_t *func, uint64_t *slots, wf_error_info_t *err)
        reaches through host functions) burns or whether it ends in a fuel
        trap, the next call starts again from what the embedder set. */
     uint64_t saved_fuel = inst->fuel;
+    /* With guard pages, an out-of-bounds access faults back to here: run's
+       state is dropped and the trap is built from the faulting access
+       (bounds.h); what follows restores the exec as after any trap. */
+    bounds_entry_t entry;
+    if (!bounds_enter(&entry))
+        return wf__error(err, WF_ERR_NOMEM, 0, "cannot set up the memory fault handler");
     memcpy(fp, slots, code->param_slots * sizeof *fp);
     memset(fp + code->param_slots, 0, (size_t)(code->local_slots - code->param_slots) * sizeof *fp);
     ex->depth++;
-    wf_err_t rc = run(ex, inst, code, fp, err, NULL);
+    wf_err_t rc;
+    if (BOUNDS_FAULTED(&entry)) {
+        rc = bounds_fault(inst, func->index, err);
+    } else {
+        bounds_arm(&entry);
+        rc = run(ex, inst, code, fp, err, NULL);
+    }
+    bounds_leave(&entry);
     if (rc == WF_OK)
         memcpy(slots, fp, code->result_slots * sizeof *fp);
     ex->top = saved_top;

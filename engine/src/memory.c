@@ -1,26 +1,43 @@
 /*
-** Linear memories. The address space for a memory's effective maximum is
-** reserved when it is made and pages are committed as it grows, so the base
-** address never moves: a shared memory can be used by many threads while
-** one of them grows it, and the interpreter may cache the base.
+** Linear memories. The address space for a memory's effective maximum (with
+** guard pages, for every address wasm can form; see bounds.h) is reserved
+** when it is made and pages are committed as it grows, so the base address
+** never moves: a shared memory can be used by many threads while one of them
+** grows it, and the interpreter may cache the base.
 */
 #include <time.h>
 
 #include "objects.h"
 #include "os.h"
 
+#ifndef WF_BOUNDS_GUARD
+#define WF_BOUNDS_GUARD 0 /* see bounds.h */
+#endif
+
+/*
+** With guard pages (bounds.h) every memory reserves 8 GiB plus one wasm
+** page: an i32 address plus an i32 offset is below 2^33 - 1, and the widest
+** access (16 bytes) ends inside the extra page, so every access the
+** interpreter makes without a check lands in the reservation, where the
+** pages past the current size fault. The size does not depend on the
+** maximum, so a pool reuses any memory for any other.
+*/
+#define GUARD_RESERVATION_BYTES (((size_t)1 << 33) + WF_PAGE_SIZE)
+
 /*
 ** Bytes of address space reserved for a memory whose effective maximum is
-** max_pages. Today: exactly the maximum (at least one wasm page, so base is
-** never NULL). A later change can return 8 GiB here (every 32-bit address
-** plus 32-bit offset lands inside the reservation, and the rest faults),
-** letting the interpreter drop its bounds checks; nothing else depends on
-** the reservation being tight.
+** max_pages: the guard reservation, or with explicit checks exactly the
+** maximum (at least one wasm page, so base is never NULL).
 */
 static size_t reservation_bytes(uint64_t max_pages)
 {
+#if WF_BOUNDS_GUARD
+    (void)max_pages;
+    return GUARD_RESERVATION_BYTES;
+#else
     uint64_t pages = max_pages ? max_pages : 1;
     return (size_t)(pages * WF_PAGE_SIZE);
+#endif
 }
 
 /*
@@ -202,6 +219,8 @@ static void memory_destroy(wf_memory_t *memory)
 {
     wf_allocator_t allocator = memory->allocator;
     waiters_free(&allocator, memory->waiters);
+    if (WF_BOUNDS_GUARD)
+        wf__os_fault_region_remove(memory->base);
     wf__os_release(memory->base, memory->reserved);
     pthread_mutex_destroy(&memory->grow_lock);
     wf__free(&allocator, memory, sizeof *memory);
@@ -309,12 +328,17 @@ static wf_memory_t *memory_map(const wf_allocator_t *allocator, size_t reserved,
     memory->base = wf__os_reserve(reserved);
     if (!memory->base)
         goto fail_reserve;
+    if (WF_BOUNDS_GUARD && !wf__os_fault_region_add(memory->base, reserved))
+        goto fail_region;
     if (!wf__os_commit(memory->base, size))
         goto fail_commit;
     memory->committed = size;
     return memory;
 
 fail_commit:
+    if (WF_BOUNDS_GUARD)
+        wf__os_fault_region_remove(memory->base);
+fail_region:
     wf__os_release(memory->base, memory->reserved);
 fail_reserve:
     pthread_mutex_destroy(&memory->grow_lock);
@@ -456,7 +480,9 @@ wf_limits_t wf_memory_limits(const wf_memory_t *memory)
 ** effective maximum (declared, instance limit, 65536 pages) or the system
 ** will not commit the pages. Growing by 0 returns the size. Shared memories
 ** grow under grow_lock and publish the size with a release store, so a
-** thread that sees the new size (acquire) also sees committed pages.
+** thread that sees the new size (acquire) also sees committed pages. The
+** pages past the size stay inaccessible even when a commit fails half way:
+** with guard pages they are the bounds check.
 */
 int64_t wf__memory_grow(wf_memory_t *memory, uint64_t delta_pages)
 {
@@ -471,6 +497,8 @@ int64_t wf__memory_grow(wf_memory_t *memory, uint64_t delta_pages)
             memory->committed = old_size + delta_bytes;
             atomic_store_explicit(&memory->size, old_size + delta_bytes, memory_order_release);
             result = (int64_t)old_pages;
+        } else {
+            wf__os_decommit(memory->base + old_size, delta_bytes);
         }
     }
     if (memory->shared)
@@ -481,4 +509,9 @@ int64_t wf__memory_grow(wf_memory_t *memory, uint64_t delta_pages)
 int64_t wf_memory_grow(wf_memory_t *memory, uint64_t delta_pages)
 {
     return wf__memory_grow(memory, delta_pages);
+}
+
+const char *wf_bounds_checks(void)
+{
+    return WF_BOUNDS_GUARD ? "guard" : "explicit";
 }

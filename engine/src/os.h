@@ -1,11 +1,13 @@
 /*
-** The engine's operating-system layer: address space for linear memories and
-** a monotonic clock. Everything platform-specific lives behind these few
-** functions (os_posix.c); nothing else in the engine names mmap or clocks.
+** The engine's operating-system layer: address space for linear memories,
+** faults in their guard regions, and a monotonic clock. Everything
+** platform-specific lives behind these few functions (os_posix.c); nothing
+** else in the engine names mmap, signals or clocks.
 */
 #ifndef WF_OS_H
 #define WF_OS_H
 
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,5 +48,50 @@ void wf__os_release(void *addr, size_t size);
 
 /* Nanoseconds from an arbitrary fixed point; never goes backwards. */
 uint64_t wf__os_monotonic_ns(void);
+
+/* ---------------------------------------------------------------------- */
+/* Faults in linear memory (guard pages)                                   */
+/* ---------------------------------------------------------------------- */
+
+/*
+** A recovery point: where a fault in a fault region, taken on a thread while
+** the point is that thread's current one, goes back to. The function that
+** owns the point calls sigsetjmp(point.env, 0) in its own frame, then makes
+** the point current; a fault then returns from that sigsetjmp with 1 and
+** fault_addr set. The signal mask is not saved (no system call per entry):
+** the handler runs with SA_NODEFER and an empty sa_mask, so the mask at the
+** jump is the one the thread had when it faulted.
+*/
+typedef struct wf__os_trap_point {
+    sigjmp_buf env;
+    void *fault_addr;
+} wf__os_trap_point_t;
+
+/*
+** Prepares the calling thread to take faults: installs the SIGSEGV and
+** SIGBUS handlers once per process and gives the thread an alternate signal
+** stack unless it has one (freed when the thread exits). Cheap after the
+** first call on a thread. Returns false when the handlers or the stack
+** could not be set up.
+*/
+bool wf__os_fault_thread_init(void);
+
+/*
+** The calling thread's current recovery point (NULL: none; a fault is then
+** not the engine's), and setting it. A host function runs with none, so a
+** fault in host code is a real crash; wasm that it calls sets its own.
+*/
+wf__os_trap_point_t *wf__os_trap_point(void);
+void wf__os_trap_point_set(wf__os_trap_point_t *point);
+
+/*
+** Registers [start, start + size) as a fault region (a linear memory's
+** reservation) until wf__os_fault_region_remove(start). Only a fault inside a
+** region is turned into a jump to the recovery point; every other fault goes
+** to the handler that was installed before the engine's (or the default
+** action), so real crashes still crash. Returns false when out of memory.
+*/
+bool wf__os_fault_region_add(const void *start, size_t size);
+void wf__os_fault_region_remove(const void *start);
 
 #endif

@@ -233,6 +233,13 @@ size_t wf_memory_size(const wf_memory_t *memory);
 wf_limits_t wf_memory_limits(const wf_memory_t *memory);
 /* Grows by delta pages; returns the old size in pages, or -1 (as memory.grow). */
 int64_t wf_memory_grow(wf_memory_t *memory, uint64_t delta_pages);
+/*
+** How this build of the engine keeps wasm code inside its memories: "guard"
+** (guard pages: each memory reserves 8 GiB of address space and an
+** out-of-bounds access faults into a trap) or "explicit" (a check per
+** access). Returns a static string.
+*/
+const char *wf_bounds_checks(void);
 
 /*
 ** A cache of linear memories for instances to reuse. An instance made with
