@@ -290,12 +290,14 @@ static wf_memory_t *pool_take(wf_memory_pool_t *pool, size_t reserved)
 /*
 ** Gives a memory whose last reference is gone back to its pool, its pages
 ** zeroed (they stay committed, so the next memory of the same size costs no
-** system call to make). Returns false if the pool is full or the pages
-** could not be zeroed; the caller then destroys it.
+** system call to make). A request usually touches a few pages of its
+** memory, so wf__os_clear writes zeros over just those. Returns false if
+** the pool is full or the pages could not be zeroed; the caller then
+** destroys it.
 */
 static bool pool_give(wf_memory_pool_t *pool, wf_memory_t *memory)
 {
-    if (!wf__os_zero(memory->base, memory->committed))
+    if (!wf__os_clear(memory->base, memory->committed))
         return false;
     memory->pool = NULL;
     bool kept = false;

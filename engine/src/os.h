@@ -37,6 +37,17 @@ bool wf__os_commit(void *addr, size_t size);
 */
 bool wf__os_zero(void *addr, size_t size);
 
+/*
+** Makes the committed pages [addr, addr + size) read as zero again, like
+** wf__os_zero, but cheaper when the memory was mostly not touched: where the
+** system can say which pages are resident (touched since they were last
+** cleared), and they are few, only those are written with zeros; they stay
+** resident, and other threads are spared the TLB shootdown that giving
+** pages back costs. Otherwise the range goes to wf__os_zero. Returns false
+** if the system refused (the caller then releases the reservation).
+*/
+bool wf__os_clear(void *addr, size_t size);
+
 /* Makes [addr, addr + size) of a reservation inaccessible again. */
 bool wf__os_decommit(void *addr, size_t size);
 

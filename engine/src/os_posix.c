@@ -70,6 +70,41 @@ bool wf__os_zero(void *addr, size_t size)
 #endif
 }
 
+/*
+** wf__os_clear writes zeros over at most this many resident pages; past
+** that, giving the pages back costs less than writing them, and keeps idle
+** pooled memories from holding on to much RAM.
+*/
+#define CLEAR_MAX_WRITTEN_PAGES 64u
+/* Pages whose residency one mincore call reports (its vector on the stack). */
+#define CLEAR_CHUNK_PAGES 4096u
+
+bool wf__os_clear(void *addr, size_t size)
+{
+#ifdef __linux__
+    size_t page = wf__os_page_size();
+    uint8_t *start = addr;
+    size_t pages = size / page, written = 0;
+    unsigned char resident[CLEAR_CHUNK_PAGES];
+    for (size_t first = 0; first < pages; first += CLEAR_CHUNK_PAGES) {
+        size_t count = pages - first < CLEAR_CHUNK_PAGES ? pages - first : CLEAR_CHUNK_PAGES;
+        uint8_t *chunk = start + first * page;
+        if (mincore(chunk, count * page, resident) != 0)
+            return wf__os_zero(chunk, size - first * page);
+        for (size_t i = 0; i < count; i++) {
+            if (!(resident[i] & 1))
+                continue;
+            if (++written > CLEAR_MAX_WRITTEN_PAGES) /* many: the rest goes back at once */
+                return wf__os_zero(chunk + i * page, size - (first + i) * page);
+            memset(chunk + i * page, 0, page);
+        }
+    }
+    return true;
+#else
+    return wf__os_zero(addr, size);
+#endif
+}
+
 bool wf__os_decommit(void *addr, size_t size)
 {
     if (size == 0)
