@@ -300,8 +300,8 @@ static int convert_script(const char *script, const char *dir, const char *json_
 /*
 ** Escapes the JSON escape \u0000 once more, so that a name holding a NUL
 ** byte reaches the runner as the six characters "\u0000" instead of being
-** cut short by cJSON (whose strings end at the first NUL). The runner skips
-** actions on such names, which the C API's export lookup cannot express.
+** cut short by cJSON (whose strings end at the first NUL). The runner turns
+** them back into NUL bytes for the lookup (wf_instance_export_n).
 ** Takes ownership of text (size bytes plus a NUL); returns the new text
 ** (owned, free with free) and its size, or NULL when out of memory.
 */

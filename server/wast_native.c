@@ -204,8 +204,8 @@ static cJSON *action_json(const wf_wast_action_t *a)
         cJSON_AddStringToObject(o, "field", a->name);
     } else {
         /*
-        ** A name holding NUL bytes cannot be looked up through the C API; the
-        ** runner skips actions whose field shows a NUL as the text "\u0000".
+        ** cJSON strings end at NUL: the runner reads the text "\u0000" in
+        ** a field as a NUL byte.
         */
         char *field = malloc(a->name_len * 6 + 1);
         size_t n = 0;

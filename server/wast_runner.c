@@ -703,13 +703,6 @@ static wast_outcome_t run_action(wast_state_t *state, const cJSON *action, wast_
         snprintf(why, why_size, "malformed action");
         return WAST_BROKEN;
     }
-    if (strstr(field, "\\u0000")) {
-        /* Marked by cmd_wast.c: the name holds a NUL byte (see escape_nul_escapes). */
-        snprintf(why, why_size,
-                 "export name holds a NUL byte, which wf_instance_export's "
-                 "C-string name cannot express");
-        return WAST_SKIPPED;
-    }
     wast_entry_t *entry = find_entry(state, module_name);
     if (!entry || !entry->instance) {
         if (module_name)
@@ -718,8 +711,18 @@ static wast_outcome_t run_action(wast_state_t *state, const cJSON *action, wast_
             snprintf(why, why_size, "no module is available");
         return WAST_BROKEN;
     }
+    /* A NUL byte in the name comes marked as the text \u0000 (wast_native.c,
+       and cmd_wast.c's escape_nul_escapes for wast2json's output). */
+    char name[1024];
+    size_t name_len = 0;
+    for (const char *c = field; *c && name_len < sizeof name; name_len++) {
+        bool nul = !strncmp(c, "\\u0000", 6);
+        name[name_len] = nul ? '\0' : *c;
+        c += nul ? 6 : 1;
+    }
     wf_extern_t ext;
-    if (wf_instance_export(entry->instance, field, &ext) != WF_OK) {
+    if (name_len == sizeof name ||
+        wf_instance_export_n(entry->instance, name, name_len, &ext) != WF_OK) {
         snprintf(why, why_size, "no export \"%s\"", field);
         return WAST_BROKEN;
     }

@@ -648,10 +648,16 @@ const wf_module_t *wf_instance_module(const wf_instance_t *instance)
 
 wf_err_t wf_instance_export(wf_instance_t *instance, const char *name, wf_extern_t *out)
 {
+    return wf_instance_export_n(instance, name, strlen(name), out);
+}
+
+wf_err_t wf_instance_export_n(wf_instance_t *instance, const char *name, size_t name_len,
+                              wf_extern_t *out)
+{
     const wf_module_t *module = instance->module;
     for (uint32_t i = 0; i < module->export_count; i++) {
         const wf__export_t *export = &module->exports[i];
-        if (strcmp(export->name, name) != 0)
+        if (wf__name_length(export->name) != name_len || memcmp(export->name, name, name_len))
             continue;
         out->kind = (wf_extern_kind_t) export->kind;
         switch (export->kind) {

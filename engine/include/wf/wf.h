@@ -315,6 +315,9 @@ const wf_module_t *wf_instance_module(const wf_instance_t *instance);
 
 /* Looks up an export by name; WF_ERR_NOT_FOUND if absent. Borrowed views. */
 wf_err_t wf_instance_export(wf_instance_t *instance, const char *name, wf_extern_t *out);
+/* The same for a name of name_len bytes, which may hold NUL bytes (names are any UTF-8). */
+wf_err_t wf_instance_export_n(wf_instance_t *instance, const char *name, size_t name_len,
+                              wf_extern_t *out);
 /* The memory with this index (0 for the usual one), or NULL. Borrowed. */
 wf_memory_t *wf_instance_memory(wf_instance_t *instance, uint32_t index);
 
