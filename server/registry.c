@@ -88,6 +88,12 @@ static void errorf(char *err, size_t size, const char *fmt, ...)
 
 /* ----------------------------------------------------------- versions -- */
 
+static void inflight_release(wf_inflight_t *inflight)
+{
+    if (inflight && atomic_fetch_sub(&inflight->refs, 1) == 1)
+        free(inflight);
+}
+
 wf_version_t *wf_version_retain(wf_version_t *version)
 {
     atomic_fetch_add(&version->refs, 1);
@@ -98,6 +104,7 @@ void wf_version_release(wf_version_t *version)
 {
     if (!version || atomic_fetch_sub(&version->refs, 1) != 1)
         return;
+    inflight_release(version->inflight);
     wf_memory_free(version->shared_memory);
     wf_module_free(version->module);
     wf_manifest_free(version->manifest);
@@ -258,9 +265,11 @@ static wf_version_t *load_version(wf_registry_t *reg, const char *name, const ch
         goto fail_shared;
     v->name = strdup(name);
     v->source = strdup(source);
-    if (!v->name || !v->source) {
+    v->inflight = calloc(1, sizeof *v->inflight);
+    if (!v->name || !v->source || !v->inflight) {
         free(v->name);
         free(v->source);
+        free(v->inflight);
         free(v);
         errorf(err, err_size, "out of memory");
         goto fail_shared;
@@ -268,7 +277,8 @@ static wf_version_t *load_version(wf_registry_t *reg, const char *name, const ch
     v->shared_memory = shared;
     v->shared_memory_import = shared_import;
     atomic_init(&v->refs, 1);
-    atomic_init(&v->inflight, 0);
+    atomic_init(&v->inflight->calls, 0);
+    atomic_init(&v->inflight->refs, 1);
     atomic_init(&v->retired, false);
     v->module = module;
     v->manifest = manifest;
@@ -432,6 +442,13 @@ static void consider(wf_registry_t *reg, const char *name, const char *file, boo
     if (v) {
         v->number = ++e->versions;
         old = e->current;
+        if (old) {
+            /* The calls still running on the old version count against the
+               new one's max_concurrency too. */
+            inflight_release(v->inflight);
+            v->inflight = old->inflight;
+            atomic_fetch_add(&v->inflight->refs, 1);
+        }
         e->current = v;
         free(e->source);
         e->source = strdup(path);
@@ -744,7 +761,8 @@ void wf_registry_describe(wf_registry_t *reg, wf_buf_t *out)
             wf_buf_puts(out, "null");
         if (v) {
             wf_buf_printf(out, ",\"instance\":\"%s\",\"inflight\":%d,\"exports\":[",
-                          v->manifest->reuse ? "reuse" : "fresh", atomic_load(&v->inflight));
+                          v->manifest->reuse ? "reuse" : "fresh",
+                          atomic_load(&v->inflight->calls));
             uint32_t n = wf_module_export_count(v->module), listed = 0;
             for (uint32_t k = 0; k < n; k++) {
                 wf_export_desc_t desc;

@@ -24,10 +24,19 @@
 #include "metrics.h"
 #include "wf/wf.h"
 
+/*
+** The calls running on a module (for max_concurrency), counted across its
+** versions: a reload hands the count on, so it does not start again at 0.
+*/
+typedef struct wf_inflight {
+    atomic_int calls;
+    atomic_int refs; /* versions sharing it */
+} wf_inflight_t;
+
 /* One loaded version of a module: immutable but for the counters. */
 typedef struct wf_version {
     atomic_int refs;
-    atomic_int inflight;     /* calls running on it (for max_concurrency) */
+    wf_inflight_t *inflight; /* owned reference; shared with the other versions */
     atomic_bool retired;     /* replaced or removed: reused instances drop it */
     char *name;              /* owned: the module's name (file stem) */
     char *source;            /* owned: the file it came from */

@@ -128,6 +128,7 @@ MANIFESTS = {
     "fuel": {"limits": {"fuel": 100000, "timeout_ms": 5000}},
     "counter": {"instance": "reuse"},
     "limited": {"limits": {"max_concurrency": 1, "timeout_ms": 400}},
+    "limited2": {"limits": {"max_concurrency": 1, "timeout_ms": 2500}},
     "adapt": {"exports": {
         "oob": {"params": ["string"], "results": ["string"]},
         "badutf8": {"params": ["string"], "results": ["string"]},
@@ -155,6 +156,7 @@ def build_modules(d):
         wat2wasm(text, os.path.join(d, name + ".wasm"))
     wat2wasm(WAT["counter"], os.path.join(d, "fresh.wasm"))
     wat2wasm(WAT["fuel"], os.path.join(d, "limited.wasm"))
+    wat2wasm(WAT["fuel"], os.path.join(d, "limited2.wasm"))
     wat2wasm(WAT["fuel"], os.path.join(d, "plain.wasm"))
     for name, manifest in MANIFESTS.items():
         with open(os.path.join(d, name + ".json"), "w") as f:
@@ -705,6 +707,24 @@ def section_overload(d, modules):
         b = ex.submit(call, p, "/fn/limited/forever", "[]")
         got = sorted([a.result()[0], b.result()[0]])
     check(got == [429, 504], "max_concurrency 1: one 504, one 429 (%s)" % got)
+    # The count carries over a reload: a call running on the old version still counts.
+    def version_of(name):
+        s, _, b = call(p, "/admin/modules", method="GET")
+        return [m["version"] for m in json.loads(b) if m["name"] == name][0] if s == 200 else None
+    with concurrent.futures.ThreadPoolExecutor(1) as ex:
+        before = version_of("limited2")
+        a = ex.submit(call, p, "/fn/limited2/forever", "[]")
+        time.sleep(0.1)
+        with open(os.path.join(modules, "limited2.json"), "w") as f:
+            json.dump(MANIFESTS["limited2"], f, indent=1)  # other bytes, same limits
+        deadline = time.time() + 1.5
+        while version_of("limited2") == before and time.time() < deadline:
+            time.sleep(0.05)
+        reloaded = version_of("limited2") != before
+        b = call(p, "/fn/limited2/forever", "[]")[0]
+        check(reloaded and b == 429 and a.result()[0] == 504,
+              "max_concurrency counts calls on the old version after a reload "
+              "(reloaded %s, second call %s)" % (reloaded, b))
     # A full queue: one worker, queue_depth 1 -> the third concurrent call gets 503.
     d2 = Daemon(d.wafer, modules, dict(CONFIG, queue_depth=1), workers=1)
     try:
