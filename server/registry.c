@@ -56,6 +56,7 @@ struct wf_registry {
     uint64_t rescan_ns, settle_ns;
     wf_log_t *log;
     wf_metrics_t *metrics;
+    atomic_int_fast64_t memory_pages; /* the config's default limit, 0: none */
     pthread_mutex_t mutex; /* guards entries and each entry's fields */
     entry_t *entries;
     size_t entry_count, entry_cap;
@@ -240,17 +241,20 @@ static wf_version_t *load_version(wf_registry_t *reg, const char *name, const ch
             errorf(err, err_size, "%s: more than one shared memory import", source);
             goto fail_shared;
         }
-        /* It counts once against limits.memory_pages (instances import it and
-           make no memory for it): a smaller maximum still links. */
+        /* It counts once against limits.memory_pages, the manifest's or else
+           the config's (instances import it and make no memory for it): a
+           smaller maximum still links. */
         wf_limits_t shared_limits = imp.type.limits;
-        if (manifest->memory_pages >= 0 && shared_limits.max > (uint64_t)manifest->memory_pages) {
-            if (shared_limits.min > (uint64_t)manifest->memory_pages) {
+        int64_t pages = manifest->memory_pages >= 0 ? manifest->memory_pages
+                                                    : (int64_t)atomic_load(&reg->memory_pages);
+        if (pages > 0 && shared_limits.max > (uint64_t)pages) {
+            if (shared_limits.min > (uint64_t)pages) {
                 errorf(err, err_size,
                        "%s: shared memory %s.%s needs %llu pages, over limits.memory_pages",
                        source, imp.module, imp.name, (unsigned long long)shared_limits.min);
                 goto fail_module;
             }
-            shared_limits.max = (uint64_t)manifest->memory_pages;
+            shared_limits.max = (uint64_t)pages;
         }
         wf_err_t mrc = wf_memory_new(&shared_limits, &shared);
         if (mrc != WF_OK) {
@@ -596,6 +600,11 @@ static void on_fs_event(uv_fs_event_t *handle, const char *filename, int events,
 }
 
 /* -------------------------------------------------------------- public -- */
+
+void wf_registry_set_memory_pages(wf_registry_t *reg, int64_t pages)
+{
+    atomic_store(&reg->memory_pages, pages > 0 ? pages : 0);
+}
 
 wf_registry_t *wf_registry_new(const char *dir, int64_t rescan_ms, int64_t settle_ms, wf_log_t *log,
                                wf_metrics_t *metrics)

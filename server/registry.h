@@ -65,6 +65,12 @@ typedef struct wf_registry wf_registry_t;
 wf_registry_t *wf_registry_new(const char *dir, int64_t rescan_ms, int64_t settle_ms, wf_log_t *log,
                                wf_metrics_t *metrics);
 /*
+** The config's limits.memory_pages, which bounds a shared memory made when a
+** version loads unless its manifest sets a limit (0: none). Applies to
+** versions loaded from now on. Thread-safe.
+*/
+void wf_registry_set_memory_pages(wf_registry_t *registry, int64_t pages);
+/*
 ** Loads what is in the directory now (synchronously, so the daemon starts
 ** with its modules), then starts the loader thread and, on loop, a file
 ** system watch that wakes it. Returns 0 or -1.

@@ -365,6 +365,7 @@ static void on_sighup(uv_signal_t *handle, int signum)
         return;
     }
     wf_config_apply_reloadable(&s->config, &fresh);
+    wf_registry_set_memory_pages(s->registry, s->config.memory_pages);
     wf_log_configure(&s->log, s->config.log_level, s->config.log_format, s->config.access_log);
     wf_log_event(&s->log, WF_LOG_INFO, "config reloaded", "file", s->config_path, NULL);
 }
@@ -466,6 +467,7 @@ int wf_cmd_serve(int argc, char **argv)
                                   &s->log, &s->metrics);
     if (!s->registry)
         goto fail_registry;
+    wf_registry_set_memory_pages(s->registry, s->config.memory_pages);
     s->dispatch = wf_dispatch_new(&s->loop, s->workers, (size_t)s->config.queue_depth, &s->metrics,
                                   wf_cgi_invoke, &s->log, on_job_finish, on_job_done, s);
     if (!s->dispatch)

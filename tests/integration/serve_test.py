@@ -56,6 +56,9 @@ WAT = {
         (local.get 1)))""",
     "fuel": """(module
       (func (export "forever") (loop $l (br $l))))""",
+    "sharedgrow": """(module
+      (import "env" "memory" (memory 1 65536 shared))
+      (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))""",
     "counter": """(module
       (global $n (mut i32) (i32.const 0))
       (func (export "next") (result i32)
@@ -340,6 +343,12 @@ def section_basic(d):
           "unknown manifest key is a load error")
     s, _, _ = call(d.port, "/fn/broken/x")
     check(s == 404, "a module that failed to load is 404")
+    # A shared memory without a manifest limit is bounded by the config's
+    # limits.memory_pages (256 by default), not by its declared 65536.
+    over = call(d.port, "/fn/sharedgrow/grow", "[300]")
+    fits = call(d.port, "/fn/sharedgrow/grow", "[200]")
+    check(over[2] == b"[-1]\n" and fits[2] == b"[1]\n",
+          "shared memory bounded by the default memory limit (%r, %r)" % (over[2], fits[2]))
 
 
 def section_abi(d):
