@@ -611,6 +611,7 @@ static wf_err_t decode_exports(decoder_t *d, wf__reader_t *r)
         if (rc != WF_OK)
             return rc;
         export->name = name_dup(d->allocator, bytes, len);
+        export->name_len = len;
         if (!export->name)
             return out_of_memory(d);
         rc = read_u8_at_most(d, r, WF_EXTERN_GLOBAL, "malformed export kind", &export->kind);

@@ -657,7 +657,7 @@ wf_err_t wf_instance_export_n(wf_instance_t *instance, const char *name, size_t 
     const wf_module_t *module = instance->module;
     for (uint32_t i = 0; i < module->export_count; i++) {
         const wf__export_t *export = &module->exports[i];
-        if (wf__name_length(export->name) != name_len || memcmp(export->name, name, name_len))
+        if (export->name_len != name_len || memcmp(export->name, name, name_len))
             continue;
         out->kind = (wf_extern_kind_t) export->kind;
         switch (export->kind) {

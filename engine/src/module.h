@@ -86,7 +86,8 @@ typedef struct wf__import {
 
 typedef struct wf__export {
     char *name;
-    uint8_t kind;   /* wf_extern_kind_t */
+    uint32_t name_len; /* bytes: a name may hold NUL */
+    uint8_t kind;      /* wf_extern_kind_t */
     uint32_t index; /* in that kind's index space */
 } wf__export_t;
 

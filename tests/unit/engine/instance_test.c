@@ -71,9 +71,10 @@ static wf__table_def_t a_tables[2];
 static wf_limits_t a_memories[1];
 static wf__global_def_t a_globals[4];
 static wf__export_t a_exports[8] = {
-    {"f1", WF_EXTERN_FUNC, 1},       {"f0", WF_EXTERN_FUNC, 0},        {"tab", WF_EXTERN_TABLE, 0},
-    {"own_tab", WF_EXTERN_TABLE, 1}, {"mem", WF_EXTERN_MEMORY, 0},     {"g1", WF_EXTERN_GLOBAL, 1},
-    {"g2", WF_EXTERN_GLOBAL, 2},     {"g1again", WF_EXTERN_GLOBAL, 1},
+    {"f1", 2, WF_EXTERN_FUNC, 1},       {"f0", 2, WF_EXTERN_FUNC, 0},
+    {"tab", 3, WF_EXTERN_TABLE, 0},     {"own_tab", 7, WF_EXTERN_TABLE, 1},
+    {"mem", 3, WF_EXTERN_MEMORY, 0},    {"g1", 2, WF_EXTERN_GLOBAL, 1},
+    {"g2", 2, WF_EXTERN_GLOBAL, 2},     {"g1again", 7, WF_EXTERN_GLOBAL, 1},
 };
 static wf__const_expr_t a_e0_items[2], a_e1_items[2], a_e2_items[1], a_e3_items[1];
 static wf__elem_segment_t a_elems[4];
