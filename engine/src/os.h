@@ -70,8 +70,8 @@ uint64_t wf__os_monotonic_ns(void);
 ** owns the point calls sigsetjmp(point.env, 0) in its own frame, then makes
 ** the point current; a fault then returns from that sigsetjmp with 1 and
 ** fault_addr set. The signal mask is not saved (no system call per entry):
-** the handler runs with SA_NODEFER and an empty sa_mask, so the mask at the
-** jump is the one the thread had when it faulted.
+** the handler puts back the mask the thread had when it faulted before it
+** jumps.
 */
 typedef struct wf__os_trap_point {
     sigjmp_buf env;

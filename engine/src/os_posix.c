@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "os.h"
@@ -204,6 +205,10 @@ static void fault_handler(int sig, siginfo_t *info, void *context)
     /* si_code > 0: a fault of this thread's own access, not a kill(). */
     if (point && info->si_code > 0 && fault_region_contains((uintptr_t)info->si_addr)) {
         point->fault_addr = info->si_addr;
+        /* The mask from before the fault: SA_NODEFER is not enough where a
+           sanitizer's handler runs ours (TSan), and the jump does not
+           restore it (sigsetjmp saved none). */
+        pthread_sigmask(SIG_SETMASK, &((ucontext_t *)context)->uc_sigmask, NULL);
         siglongjmp(point->env, 1);
     }
     fault_chain(sig, info, context);
@@ -280,7 +285,8 @@ bool wf__os_fault_region_add(const void *start, size_t size)
     fault_region_t *r = atomic_load_explicit(&fault_state.regions, memory_order_acquire);
     for (; r; r = r->next) {
         bool expected = false;
-        if (atomic_compare_exchange_strong(&r->used, &expected, true))
+        if (!atomic_load_explicit(&r->used, memory_order_relaxed) &&
+            atomic_compare_exchange_strong(&r->used, &expected, true))
             break;
     }
     if (!r) {
