@@ -77,17 +77,30 @@
 */
 static _Thread_local const wf__cell_t *bounds_access_pc;
 
+/*
+** Records the instruction at before its access. The empty asm reads the
+** record and hands mem_base back as if changed, so the store can be neither
+** dropped nor sunk below the access, whose address now depends on the asm:
+** nothing else tells the compiler that the access may fault. (It costs no
+** instruction; it only limits scheduling: +6% instructions on matmul.)
+*/
+#define BOUNDS_RECORD(at)                                                                          \
+    do {                                                                                           \
+        bounds_access_pc = (at);                                                                   \
+        __asm__ volatile("" : "+r"(mem_base) : "m"(bounds_access_pc));                             \
+    } while (0)
+
 #define MEM_CHECK(ea, width)                                                                       \
     do {                                                                                           \
         if (BOUNDS_GUARDED(width))                                                                 \
-            bounds_access_pc = pc;                                                                 \
+            BOUNDS_RECORD(pc);                                                                     \
         else                                                                                       \
             BOUNDS_EXPLICIT(0, ea, width);                                                         \
     } while (0)
 #define MEM_CHECK_AT(base, ea, width)                                                              \
     do {                                                                                           \
         if (BOUNDS_GUARDED(width))                                                                 \
-            bounds_access_pc = pc + (base);                                                        \
+            BOUNDS_RECORD(pc + (base));                                                            \
         else                                                                                       \
             BOUNDS_EXPLICIT(base, ea, width);                                                      \
     } while (0)
