@@ -40,7 +40,7 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: wafer wast [-v] [--strict] [--wast2json] FILE.wast...\n"
+    fprintf(out, "usage: wafer wast [-v] [--strict] [--wast2json] [--timeout-ms N] FILE.wast...\n"
                  "Runs WebAssembly spec scripts and ends with 'N passed, M failed[, K skipped]'.\n"
                  "  -v, --verbose  print each command (and what spectest.print* prints)\n"
                  "  --strict       also require the spec's message for malformed, invalid\n"
@@ -48,6 +48,8 @@ static void usage(FILE *out)
                  "  --wast2json    convert scripts with wabt's wast2json (WF_WAST2JSON names\n"
                  "                 the binary) instead of wafer's own parser; malformed text\n"
                  "                 modules are then skipped\n"
+                 "  --timeout-ms N an action still running after N ms is interrupted and\n"
+                 "                 fails (default 60000; 0: no limit)\n"
                  "A FILE ending in .json is read as wast2json output.\n");
 }
 
@@ -474,7 +476,8 @@ static void print_counts(const wf_wast_counts_t *counts)
 
 int wf_cmd_wast(int argc, char **argv)
 {
-    wf_wast_options_t options = {.verbose = false, .strict_messages = false, .out = stdout};
+    wf_wast_options_t options = {
+        .verbose = false, .strict_messages = false, .out = stdout, .timeout_ms = 60000};
     bool use_wast2json = false;
     int first = 1;
     for (; first < argc && argv[first][0] == '-'; first++) {
@@ -485,6 +488,17 @@ int wf_cmd_wast(int argc, char **argv)
             options.strict_messages = true;
         } else if (!strcmp(arg, "--wast2json")) {
             use_wast2json = true;
+        } else if (!strcmp(arg, "--timeout-ms")) {
+            char *end = NULL;
+            unsigned long long ms = first + 1 < argc ? strtoull(argv[first + 1], &end, 10) : 0;
+            if (first + 1 >= argc || !*argv[first + 1] || *end || argv[first + 1][0] == '-' ||
+                ms > 86400000ull) {
+                fprintf(stderr, "wafer wast: --timeout-ms needs a number of milliseconds "
+                                "(0 .. 86400000)\n");
+                return 2;
+            }
+            options.timeout_ms = ms;
+            first++;
         } else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
             usage(stdout);
             return 0;

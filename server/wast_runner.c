@@ -7,10 +7,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sandbox.h"
 #include "spectest.h"
 
 /* ------------------------------------------------------------------------ */
@@ -32,8 +34,19 @@ typedef struct wast_registration {
     size_t entry; /* index in entries */
 } wast_registration_t;
 
+/* Slots of the per-action time limit: the script and its threads, one each. */
+#define WAST_TIMER_SLOTS 64
+
+/* The time limit's watchdog, common to a script and its threads. */
+typedef struct wast_timer {
+    wf_sandbox_t *sandbox;
+    atomic_size_t next_slot;
+} wast_timer_t;
+
 typedef struct wast_state {
     const char *script;
+    wast_timer_t *timer; /* NULL: no time limit */
+    size_t timer_slot;   /* this thread's slot; WAST_TIMER_SLOTS: none left, no limit */
     const wf_wast_options_t *options;
     FILE *out;
     wf_wast_counts_t *counts;
@@ -796,9 +809,22 @@ static wast_outcome_t run_action(wast_state_t *state, const cJSON *action, wast_
     for (size_t r = 0; r < results->count; r++)
         results->types[r] = functype.results[r];
 
+    bool timed = state->timer && state->timer_slot < WAST_TIMER_SLOTS;
+    if (timed)
+        wf_sandbox_arm(state->timer->sandbox, state->timer_slot, entry->instance,
+                       wf_sandbox_now_ns() + state->options->timeout_ms * 1000000u);
     wf_err_t rc =
         wf_func_call(ext.of.func, arg_values, arg_count, results->values, results->count, err);
     free(arg_values);
+    if (timed && wf_sandbox_disarm(state->timer->sandbox, state->timer_slot)) {
+        wf_instance_clear_interrupt(entry->instance);
+        if (rc != WF_OK) {
+            results_clear(results);
+            snprintf(why, why_size, "still running after %" PRIu64 " ms: interrupted",
+                     state->options->timeout_ms);
+            return WAST_BROKEN;
+        }
+    }
     if (rc != WF_OK) {
         err->code = rc;
         results_clear(results);
@@ -1157,6 +1183,9 @@ static void command_thread(wast_state_t *state, const cJSON *command)
         goto fail_alloc;
     t->commands = commands;
     t->state.script = state->script;
+    t->state.timer = state->timer;
+    if (state->timer)
+        t->state.timer_slot = atomic_fetch_add(&state->timer->next_slot, 1);
     t->state.options = state->options;
     t->state.out = state->out;
     t->state.counts = &t->counts;
@@ -1251,15 +1280,26 @@ wf_err_t wf_wast_run(const cJSON *doc, const char *script, wf_wast_load_fn load,
     state.counts = counts;
     state.load = load;
     state.load_user = load_user;
+    wast_timer_t timer = {.sandbox = NULL};
+    if (options->timeout_ms) {
+        timer.sandbox = wf_sandbox_new(WAST_TIMER_SLOTS);
+        if (!timer.sandbox)
+            return WF_ERR_NOMEM;
+        atomic_init(&timer.next_slot, 1); /* 0 is this thread's */
+        state.timer = &timer;
+    }
     wf_err_t rc = wf_spectest_new(options->verbose ? state.out : NULL, &state.spectest);
-    if (rc != WF_OK)
+    if (rc != WF_OK) {
+        wf_sandbox_free(timer.sandbox);
         return rc;
+    }
 
     const cJSON *command;
     cJSON_ArrayForEach(command, commands)
     {
         run_command(&state, command);
     }
-    state_close(&state);
+    state_close(&state); /* joins the threads: nobody uses the timer after this */
+    wf_sandbox_free(timer.sandbox);
     return WF_OK;
 }

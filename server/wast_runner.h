@@ -39,6 +39,9 @@ typedef struct wf_wast_options {
     bool verbose;         /* print each command as it runs, and spectest prints */
     bool strict_messages; /* also require the expected message of module errors */
     FILE *out;            /* where reports go; NULL: stdout */
+    /* An action running longer is interrupted and fails (0: no limit). The
+       called instance is interrupted, as the daemon's deadline does. */
+    uint64_t timeout_ms;
 } wf_wast_options_t;
 
 /* Tallies, added to by each run. */

@@ -155,7 +155,7 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
     do {                                                                                           \
         int64_t off_ = (offset);                                                                   \
         pc += off_;                                                                                \
-        if (off_ < 0)                                                                              \
+        if (off_ <= 0) /* 0: a loop whose body is this branch */                                   \
             POLL();                                                                                \
         DISPATCH();                                                                                \
     } while (0)
@@ -497,7 +497,7 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
     do {                                                                                           \
         int64_t off_ = (offset);                                                                   \
         pc += (base) + off_;                                                                       \
-        if (off_ < 0)                                                                              \
+        if (off_ <= 0)                                                                             \
             POLL();                                                                                \
         DISPATCH();                                                                                \
     } while (0)
