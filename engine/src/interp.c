@@ -977,6 +977,7 @@ dispatch:
     /* ----------------------------------------------------------- memory ---- */
     CASE(MEMORY_SIZE)
     {
+        mem_size = memory_size_now(mem, mem_size); /* a shared one grows under us */
         S(1) = (uint32_t)(mem_size / WF_PAGE_SIZE);
         NEXT(2);
     }

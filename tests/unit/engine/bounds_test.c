@@ -184,6 +184,12 @@ static void *grow_one(void *memory)
     return (void *)(intptr_t)wf_memory_grow(memory, 1);
 }
 
+static void *grow_one_later(void *memory)
+{
+    usleep(20000);
+    return grow_one(memory);
+}
+
 static void test_shared_grow(void)
 {
     wf_limits_t limits = {.min = 1, .max = 3, .has_max = true, .shared = true};
@@ -191,7 +197,10 @@ static void test_shared_grow(void)
     CHECK_INT(wf_memory_new(&limits, &memory), WF_OK);
     wf_module_t *m = load("(module (import \"env\" \"mem\" (memory 1 3 shared))"
                           "  (func (export \"load8\") (param i32) (result i32)"
-                          "    (i32.load8_u (local.get 0))))");
+                          "    (i32.load8_u (local.get 0)))"
+                          "  (func (export \"size_after\") (param i32) (result i32)"
+                          "    (loop $l (br_if $l (i32.eq (memory.size) (local.get 0))))"
+                          "    (memory.size)))");
     wf_extern_t import = {.kind = WF_EXTERN_MEMORY, .of.memory = memory};
     wf_instance_t *inst = memory ? instantiate(m, &import, 1) : NULL;
     if (!inst) {
@@ -213,6 +222,12 @@ static void test_shared_grow(void)
     CHECK_INT(call1(inst, "load8", 131071, &err), 0);
     CHECK_INT(call1(inst, "load8", 131072, &err), WF_ERR_TRAP_MEMORY_OOB);
     CHECK_OOB(m, &err, 0, OP_I32_LOAD8_U);
+    /* memory.size sees another thread's grow while this call runs (it
+       waits for the size to leave 2 pages). */
+    CHECK_INT(pthread_create(&thread, NULL, grow_one_later, memory), 0);
+    CHECK_INT(call1(inst, "size_after", 2, &err), 3);
+    pthread_join(thread, &old);
+    CHECK_INT((intptr_t)old, 2);
     wf_instance_free(inst);
     wf_module_free(m);
     wf_memory_free(memory);
