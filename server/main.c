@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "wf/wf.h"
 
 static const struct {
     const char *name;
@@ -23,7 +24,8 @@ static void usage(FILE *out)
     fprintf(out, "usage: wafer COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].help);
-    fprintf(out, "\n'wafer COMMAND --help' describes a command's options.\n");
+    fprintf(out, "\n'wafer COMMAND --help' describes a command's options; "
+                 "'wafer --version' names the build.\n");
 }
 
 int main(int argc, char **argv)
@@ -34,6 +36,11 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("wafer %s (interpreter: %s dispatch, %s bounds checks)\n", WF_VERSION,
+               wf_interp_dispatch(), wf_bounds_checks());
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

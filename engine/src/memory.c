@@ -517,3 +517,8 @@ const char *wf_bounds_checks(void)
 {
     return WF_BOUNDS_GUARD ? "guard" : "explicit";
 }
+
+const char *wf_interp_dispatch(void)
+{
+    return WF_JUMPTABLE ? "computed goto" : "switch";
+}

@@ -240,6 +240,8 @@ int64_t wf_memory_grow(wf_memory_t *memory, uint64_t delta_pages);
 ** access). Returns a static string.
 */
 const char *wf_bounds_checks(void);
+/* How this build's interpreter dispatches: "computed goto" or "switch". Static. */
+const char *wf_interp_dispatch(void);
 
 /*
 ** A cache of linear memories for instances to reuse. An instance made with
