@@ -17,46 +17,12 @@
 
 #include "runtime.h"
 #include "test.h"
+#include "wat_util.h"
 #include "wf/text.h"
 
 #ifndef WF_TEST_BOUNDS
 #define WF_TEST_BOUNDS "guard"
 #endif
-
-static wf_module_t *load(const char *wat)
-{
-    uint8_t *bytes = NULL;
-    size_t size = 0;
-    wf_error_info_t err;
-    if (wf_wat_to_wasm(wat, strlen(wat), &bytes, &size, &err) != WF_OK) {
-        fprintf(stderr, "wat: %s (line %u)\n", err.message, err.line);
-        return NULL;
-    }
-    wf_module_t *module = NULL;
-    if (wf_module_load(NULL, bytes, size, &module, &err) != WF_OK)
-        fprintf(stderr, "load: %s\n", err.message);
-    wf_wat_free(bytes);
-    return module;
-}
-
-static wf_instance_t *instantiate(wf_module_t *module, const wf_extern_t *imports, size_t n)
-{
-    wf_instance_t *instance = NULL;
-    wf_error_info_t err;
-    if (!module || wf_instance_new(module, imports, n, NULL, &instance, &err) != WF_OK) {
-        fprintf(stderr, "instantiate: %s\n", module ? err.message : "no module");
-        return NULL;
-    }
-    return instance;
-}
-
-static wf_func_t *export_func(wf_instance_t *instance, const char *name)
-{
-    wf_extern_t e;
-    if (!instance || wf_instance_export(instance, name, &e) != WF_OK || e.kind != WF_EXTERN_FUNC)
-        return NULL;
-    return e.of.func;
-}
 
 /* Calls name(a) of (i32) -> i32 (or -> nothing); returns the result or the error code. */
 static int64_t call1(wf_instance_t *instance, const char *name, int32_t a, wf_error_info_t *err)
@@ -118,7 +84,7 @@ static const char *edges_wat =
 static void test_edges(void)
 {
     wf_module_t *m = load(edges_wat);
-    wf_instance_t *inst = instantiate(m, NULL, 0);
+    wf_instance_t *inst = instantiate(m, NULL, 0, NULL);
     if (!inst) {
         CHECK(inst != NULL);
         wf_module_free(m);
@@ -202,7 +168,7 @@ static void test_shared_grow(void)
                           "    (loop $l (br_if $l (i32.eq (memory.size) (local.get 0))))"
                           "    (memory.size)))");
     wf_extern_t import = {.kind = WF_EXTERN_MEMORY, .of.memory = memory};
-    wf_instance_t *inst = memory ? instantiate(m, &import, 1) : NULL;
+    wf_instance_t *inst = memory ? instantiate(m, &import, 1, NULL) : NULL;
     if (!inst) {
         CHECK(inst != NULL);
         wf_memory_free(memory);
@@ -268,7 +234,7 @@ static void test_nested(void)
     nested_t n = {0};
     wf_func_t *h = wf_func_new_host(NULL, &type, host_h, &n);
     wf_extern_t import = {.kind = WF_EXTERN_FUNC, .of.func = h};
-    wf_instance_t *inst = instantiate(m, &import, 1);
+    wf_instance_t *inst = instantiate(m, &import, 1, NULL);
     n.inst = inst;
     if (!inst) {
         CHECK(inst != NULL);
@@ -311,7 +277,7 @@ static void test_other_instance(void)
                            "  (func $pad (result i32) (i32.const 0))"
                            "  (func (export \"peek\") (param i32) (result i32)"
                            "    (i32.load (local.get 0))))");
-    wf_instance_t *b = instantiate(mb, NULL, 0);
+    wf_instance_t *b = instantiate(mb, NULL, 0, NULL);
     wf_module_t *ma = load("(module (import \"b\" \"peek\" (func $peek (param i32) (result i32)))"
                            "  (memory 2)"
                            "  (table 1 funcref) (elem (i32.const 0) $peek)"
@@ -321,7 +287,7 @@ static void test_other_instance(void)
                            "  (func (export \"indirect\") (param i32) (result i32)"
                            "    (call_indirect (type $t) (local.get 0) (i32.const 0))))");
     wf_extern_t import = {.kind = WF_EXTERN_FUNC, .of.func = export_func(b, "peek")};
-    wf_instance_t *a = b ? instantiate(ma, &import, 1) : NULL;
+    wf_instance_t *a = b ? instantiate(ma, &import, 1, NULL) : NULL;
     if (!a) {
         CHECK(a != NULL);
     } else {
@@ -372,7 +338,7 @@ static bool child_crashes(void (*what)(wf_instance_t *inst), const char *wat, wf
         setrlimit(RLIMIT_CORE, &no_core);
         wf_module_t *m = load(wat);
         wf_extern_t e = {.kind = WF_EXTERN_FUNC, .of.func = import};
-        wf_instance_t *inst = instantiate(m, &e, import ? 1 : 0);
+        wf_instance_t *inst = instantiate(m, &e, import ? 1 : 0, NULL);
         wf_error_info_t err;
         if (!inst || call1(inst, "oob", 65536, &err) != WF_ERR_TRAP_MEMORY_OOB)
             _exit(3);

@@ -8,43 +8,8 @@
 */
 #include "runtime.h"
 #include "test.h"
+#include "wat_util.h"
 #include "wf/text.h"
-
-static wf_module_t *load(const char *wat)
-{
-    uint8_t *bytes = NULL;
-    size_t size = 0;
-    wf_error_info_t err;
-    if (wf_wat_to_wasm(wat, strlen(wat), &bytes, &size, &err) != WF_OK) {
-        fprintf(stderr, "wat: %s (line %u)\n", err.message, err.line);
-        return NULL;
-    }
-    wf_module_t *module = NULL;
-    if (wf_module_load(NULL, bytes, size, &module, &err) != WF_OK)
-        fprintf(stderr, "load: %s\n", err.message);
-    wf_wat_free(bytes);
-    return module;
-}
-
-static wf_instance_t *instantiate(wf_module_t *module, const wf_extern_t *imports, size_t n,
-                                  const wf_instance_limits_t *limits)
-{
-    wf_instance_t *instance = NULL;
-    wf_error_info_t err;
-    if (!module || wf_instance_new(module, imports, n, limits, &instance, &err) != WF_OK) {
-        fprintf(stderr, "instantiate: %s\n", module ? err.message : "no module");
-        return NULL;
-    }
-    return instance;
-}
-
-static wf_func_t *export_func(wf_instance_t *instance, const char *name)
-{
-    wf_extern_t e;
-    if (!instance || wf_instance_export(instance, name, &e) != WF_OK || e.kind != WF_EXTERN_FUNC)
-        return NULL;
-    return e.of.func;
-}
 
 static wf_val_t i32(int32_t v)
 {
