@@ -95,6 +95,30 @@ static bool functype_equal(const wf__functype_t *a, const wf__functype_t *b)
     return n == 0 || memcmp(a->types, b->types, n) == 0;
 }
 
+/*
+** Whether the T_F64_AXPY2_LOOP_C at pc (cells in ops.h and compile.c) is a
+** whole loop whose state can live in registers: its branch goes back to
+** itself, the next turn reads the addresses where this turn's second adds
+** wrote them, the counter steps in place and is compared with a slot the
+** loop never writes, and nothing the loop reads again (a, the limit) is
+** written by it.
+*/
+static bool axpy_loop_in_registers(const wf__cell_t *pc)
+{
+    uint64_t a = pc[2].u, p = pc[3].u, q = pc[9].u, q2 = pc[13].u, p2 = pc[16].u;
+    uint64_t n = pc[39].u;
+    if (pc[45].i != -42 || pc[32].u != q || pc[35].u != p || pc[40].u != n)
+        return false;
+    if ((pc[43].u == n) == (pc[44].u == n))
+        return false;
+    uint64_t limit = pc[43].u == n ? pc[44].u : pc[43].u;
+    const uint64_t written[] = {q2, p2, q, p, n};
+    for (size_t k = 0; k < sizeof written / sizeof written[0]; k++)
+        if (written[k] == a || written[k] == limit)
+            return false;
+    return n != q2 && n != p2 && n != q && n != p;
+}
+
 /* ------------------------------------------------------------ the loop ---- */
 
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -751,6 +775,35 @@ dispatch:
         uint64_t p = (uint32_t)S(3), q = (uint32_t)S(9);
         double a = RD_F64(S(2));
         double t;
+        if (axpy_loop_in_registers(pc)) {
+            /* The whole loop here, its state in registers (written back
+               when it ends; a trap abandons the frame). Each turn is what
+               one run of the handler below does, polling like its branch. */
+            uint64_t k_q = (uint32_t)pc[15].u, k_p = (uint32_t)pc[18].u;
+            uint64_t k_q2 = (uint32_t)pc[34].u, k_p2 = (uint32_t)pc[37].u;
+            uint32_t k_n = (uint32_t)pc[41].u;
+            bool n_first = pc[43].u == pc[39].u;
+            uint32_t n = (uint32_t)SP(38, 2), limit = (uint32_t)(n_first ? SP(42, 2) : SP(42, 1));
+            uint64_t q2, p2;
+            for (;;) {
+                F64_AXPY_STEP(0, p, 6, q);
+                q2 = (uint32_t)(q + k_q);
+                p2 = (uint32_t)(p + k_p);
+                F64_AXPY_STEP(19, p2, 25, q2);
+                q = (uint32_t)(q + k_q2);
+                p = (uint32_t)(p + k_p2);
+                n += k_n;
+                if (n == limit)
+                    break;
+                POLL();
+            }
+            fp[pc[13].u] = q2;
+            fp[pc[16].u] = p2;
+            fp[pc[32].u] = q;
+            fp[pc[35].u] = p;
+            fp[pc[39].u] = n;
+            NEXT(46);
+        }
         F64_AXPY_STEP(0, p, 6, q);
         uint64_t q2 = (uint32_t)((uint32_t)q + (uint32_t)pc[15].u);
         uint64_t p2 = (uint32_t)((uint32_t)p + (uint32_t)pc[18].u);

@@ -388,6 +388,84 @@ static void test_axpy_loop(void)
     wf_module_free(m);
 }
 
+/*
+** The same loop run whole inside the handler with its state in registers:
+** what it leaves in the locals, its polls (fuel), and the form that cannot
+** (an instruction before the body at the loop head).
+*/
+static void test_axpy_register_loop(void)
+{
+    /* AXPY_BODY(K): the loop of test_axpy_loop; K runs at the loop head. */
+#define AXPY_BODY(K)                                                                               \
+    "    (loop $l " K "      (f64.store (local.get $q) (f64.add (f64.mul (local.get $a)"           \
+    "        (f64.load (local.get $p))) (f64.load (local.get $q))))"                               \
+    "      (local.set $q2 (i32.add (local.get $q) (i32.const 8)))"                                 \
+    "      (local.set $p2 (i32.add (local.get $p) (i32.const 8)))"                                 \
+    "      (f64.store (local.get $q2) (f64.add (f64.mul (local.get $a)"                            \
+    "        (f64.load (local.get $p2))) (f64.load (local.get $q2))))"                             \
+    "      (local.set $q (i32.add (local.get $q) (i32.const 16)))"                                 \
+    "      (local.set $p (i32.add (local.get $p) (i32.const 16)))"                                 \
+    "      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 2)))"                \
+    "        (local.get $n))))"
+#define AXPY_LOCALS                                                                                \
+    "(param $q i32) (param $p i32) (result i32)"                                                   \
+    "    (local $a f64) (local $i i32) (local $n i32) (local $q2 i32) (local $p2 i32)"             \
+    "    (local $k i32)"                                                                           \
+    "    (local.set $a (f64.const 0.5)) (local.set $n (i32.const 6))"
+    /* returns i, then q, p, q2, p2 relative to their start, packed */
+#define AXPY_RESULT                                                                                \
+    "    (i32.add (i32.add (i32.mul (local.get $i) (i32.const 100000000))"                         \
+    "                      (i32.mul (i32.sub (local.get $q) (i32.const 256)) (i32.const "          \
+    "1000000)))"                                                                                   \
+    "      (i32.add (i32.add (i32.mul (i32.sub (local.get $p) (i32.const 64))"                     \
+    "                                 (i32.const 10000))"                                          \
+    "                        (i32.mul (i32.sub (local.get $q2) (i32.const 256))"                   \
+    "                                 (i32.const 100)))"                                           \
+    "               (i32.sub (local.get $p2) (i32.const 64)))))"
+    wf_module_t *m = load(
+        "(module (memory 1)"
+        "  (func (export \"regs\") " AXPY_LOCALS AXPY_BODY("") AXPY_RESULT
+        "  (func (export \"head\") " AXPY_LOCALS AXPY_BODY(
+            "(local.set $k (i32.add (local.get $k) (i32.const 1)))") "    (i32.add (local.get $k) "
+                                                                     "(i32.mul (i32.const 1000)"
+                                                                     "      (i32.trunc_f64_s "
+                                                                     "(f64.load (i32.const "
+                                                                     "256))))))"
+                                                                     "  (data (i32.const 64) "
+                                                                     "\"\\00\\00\\00\\00\\00\\00\\0"
+                                                                     "0\\40\"))"); /* 2.0 */
+#undef AXPY_BODY
+#undef AXPY_LOCALS
+#undef AXPY_RESULT
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    CHECK(strstr(listing(m, 0), "T_F64_AXPY2_LOOP_C") != NULL);
+    CHECK(strstr(listing(m, 1), "T_F64_AXPY2_LOOP_C") != NULL);
+    wf_instance_t *inst = NULL;
+    wf_error_info_t err;
+    CHECK_INT(wf_instance_new(m, NULL, 0, NULL, &inst, &err), WF_OK);
+    if (inst) {
+        /* three turns: i = 6, q and p 48 on, q2 and p2 40 on */
+        CHECK_INT(run2(inst, "regs", 256, 64),
+                  6 * 100000000 + 48 * 1000000 + 48 * 10000 + 40 * 100 + 40);
+        /* y[0] = 0.5 * 2.0 from each of regs and head; three turns of k */
+        CHECK_INT(run2(inst, "head", 256, 64), 3 + 2 * 1000);
+        /* two polls (the back branches) run on a fuel of 3, not on one of 2 */
+        wf_instance_set_fuel(inst, 3);
+        CHECK_INT(run2(inst, "regs", 256, 64),
+                  6 * 100000000 + 48 * 1000000 + 48 * 10000 + 40 * 100 + 40);
+        wf_instance_set_fuel(inst, 2);
+        wf_extern_t e;
+        CHECK_INT(wf_instance_export(inst, "regs", &e), WF_OK);
+        wf_val_t args[2] = {{.type = WF_I32, .of.i32 = 256}, {.type = WF_I32, .of.i32 = 64}};
+        wf_val_t result;
+        CHECK_INT(wf_func_call(e.of.func, args, 2, &result, 1, &err), WF_ERR_TRAP_FUEL);
+        wf_instance_free(inst);
+    }
+    wf_module_free(m);
+}
+
 static void test_unsupported(void)
 {
     wf_err_t rc;
@@ -405,6 +483,7 @@ int main(void)
     test_fusions();
     test_pairs();
     test_axpy_loop();
+    test_axpy_register_loop();
     test_unsupported();
     return TEST_DONE();
 }
