@@ -1532,7 +1532,8 @@ enum {
     LINK_A,   /* the second's operand 2 (a, or a store's value) is the first's result */
     LINK_B,   /* its operand 3 (b) is */
     LINK_AB,  /* a or b (a commutative op: b is swapped into a) */
-    LINK_BOTH /* triples: the third's a and b are the results of the pair's two */
+    LINK_BOTH, /* triples: the third's a and b are the results of the pair's two */
+    LINK_OP1   /* the second's operand 1 (a branch's a or condition) is */
 };
 
 static const struct {
@@ -1549,23 +1550,18 @@ static const struct {
     {WF_IOP_F64_ADD, 3, WF_IOP_F64_ADD, WF_IOP_P_F64_ADD_ADD, LINK_AB},
     {WF_IOP_F64_SUB_M, 5, WF_IOP_F64_MUL, WF_IOP_P_F64_SUB_M_MUL, LINK_AB},
     {WF_IOP_F64_SUB, 3, WF_IOP_I64_STORE, WF_IOP_P_F64_SUB_I64_STORE, LINK_A},
-    {WF_IOP_I32_ADD_I, 3, WF_IOP_BR_I32_NE, WF_IOP_P_I32_ADD_I_BR_NE, LINK_NONE},
-    {WF_IOP_I32_ADD_I, 3, WF_IOP_BR_I32_NE_I, WF_IOP_P_I32_ADD_I_BR_NE_I, LINK_NONE},
-    {WF_IOP_I32_SUB_I, 3, WF_IOP_BR_IF_BACK, WF_IOP_P_I32_SUB_I_BR_IF_BACK, LINK_NONE},
-    {WF_IOP_I32_ROTL_I, 3, WF_IOP_I32_ROTL_I, WF_IOP_P_I32_ROTL_I_ROTL_I, LINK_NONE},
-    {WF_IOP_I32_ROTL_I, 3, WF_IOP_I32_XOR, WF_IOP_P_I32_ROTL_I_XOR, LINK_AB},
-    {WF_IOP_I32_SHR_U_I, 3, WF_IOP_I32_XOR, WF_IOP_P_I32_SHR_U_I_XOR, LINK_AB},
-    {WF_IOP_I32_XOR, 3, WF_IOP_I32_ROTL_I, WF_IOP_P_I32_XOR_ROTL_I, LINK_NONE},
-    {WF_IOP_I32_XOR, 3, WF_IOP_I32_SHR_U_I, WF_IOP_P_I32_XOR_SHR_U_I, LINK_NONE},
-    {WF_IOP_I32_XOR, 3, WF_IOP_I32_XOR, WF_IOP_P_I32_XOR_XOR, LINK_NONE},
-    {WF_IOP_I32_AND, 3, WF_IOP_I32_XOR, WF_IOP_P_I32_AND_XOR, LINK_NONE},
-    {WF_IOP_I32_XOR, 3, WF_IOP_I32_AND, WF_IOP_P_I32_XOR_AND, LINK_NONE},
+/* the generated pairs (after the linked ones, which win a tie) */
+#define PAIR_ENTRY(name, k1, op1, k2, op2)                                                         \
+    WF__PK_IF_LINKED(k1, k2,                                                                       \
+                     {WF__PK_IOP_##k1(op1), WF__PK_CELLS_##k1, WF__PK_IOP_##k2(op2),                \
+                      WF_IOP_##name##_L, WF__PK_LINKCELL_##k2 == 1 ? LINK_OP1 : LINK_A}, )          \
+    {WF__PK_IOP_##k1(op1), WF__PK_CELLS_##k1, WF__PK_IOP_##k2(op2), WF_IOP_##name, LINK_NONE},
+    WF__GEN_PAIRS(PAIR_ENTRY)
+#undef PAIR_ENTRY
     {WF_IOP_F64_SQRT, 2, WF_IOP_F64_MUL, WF_IOP_P_F64_SQRT_MUL, LINK_AB},
-    {WF_IOP_CONST, 2, WF_IOP_F64_DIV, WF_IOP_P_CONST_F64_DIV, LINK_NONE},
-    {WF_IOP_I32_SUB_I, 3, WF_IOP_F64_MUL, WF_IOP_P_I32_SUB_I_F64_MUL, LINK_NONE},
-    {WF_IOP_I64_LOAD, 4, WF_IOP_F64_SUB_M, WF_IOP_P_I64_LOAD_F64_SUB_M, LINK_NONE},
 };
 #define WF__PAIRS (sizeof pair_table / sizeof pair_table[0])
+_Static_assert(WF__PAIRS < 0xFF, "pair_bucket and pair_next index pair_table with 0xFF as the end");
 
 /*
 ** Whether the third instruction's a and b are the results of the first and
@@ -1607,6 +1603,8 @@ static bool linked(compiler_t *c, size_t first, size_t second, uint8_t link)
         return x[2].u == d;
     case LINK_B:
         return x[3].u == d;
+    case LINK_OP1:
+        return x[1].u == d;
     case LINK_AB:
         if (x[2].u == d)
             return true;
@@ -1634,6 +1632,12 @@ static bool is_axpy(const compiler_t *c, size_t at)
     return t >= c->nlocals && x[8].u == t && x[4].u == 0 && x[5].u == 0 && x[10].u == 0 &&
            x[11].u == 0 && x[14].u == q && x[17].u == p && x[13].u != p && x[2].u != t && p != t &&
            q != t;
+}
+
+/* Whether op reads operands 2 and 3 as slots whose order does not matter. */
+static bool commutative_slots(uint16_t op)
+{
+    return op == WF_IOP_I32_ADD2 || (op < WF_IOP_COUNT_ && swapped_op((wf__iop_t)op) == op);
 }
 
 /* Whether a label sits at cell at (*l: a cursor into the ascending list). */
@@ -1730,8 +1734,12 @@ static void fuse_pairs(compiler_t *c)
             continue;
         uint64_t ha = c->cells[a].u, hb = c->cells[b].u;
         for (; k != 0xFF; k = c->pair_next[k]) {
+            uint8_t link = pair_table[k].link;
+            /* a commutative second may take the link as either operand */
+            if (link == LINK_A && commutative_slots(pair_table[k].second))
+                link = LINK_AB;
             if (c->pair_cells[2 * k] == ha && c->pair_cells[2 * k + 1] == hb &&
-                b - a == (size_t)pair_table[k].cells + 1 && linked(c, a, b, pair_table[k].link)) {
+                b - a == (size_t)pair_table[k].cells + 1 && linked(c, a, b, link)) {
                 set_handler(c, a, (wf__iop_t)pair_table[k].pair);
                 i++;
                 if (try_triple(c, i - 1, (wf__iop_t)pair_table[k].pair, &l)) {
@@ -1925,7 +1933,10 @@ static const struct {
 #define INFO_LOAD(name, cells) {#name, cells},
 #define INFO_STORE(name, cells) {#name, cells}, {#name "_I", cells},
 #define INFO(name, cat, cells, ...) INFO_##cat(name, cells)
-    WF__IOPS(INFO)
+#define INFO_PAIR(name, k1, op1, k2, op2)                                                          \
+    WF__PK_IF_LINKED(k1, k2, {#name "_L", WF__PK_CELLS_##k1}, ){#name, WF__PK_CELLS_##k1},
+    WF__IOPS(INFO) WF__GEN_PAIRS(INFO_PAIR)
+#undef INFO_PAIR
 #undef INFO
 };
 

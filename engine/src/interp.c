@@ -209,6 +209,60 @@ static bool axpy_loop_in_registers(const wf__cell_t *pc)
 #define MT_I64 uint64_t
 #define MT_F64 uint64_t
 
+/*
+** Each numeric op of ops.h as functions of slot values, for the handlers
+** below and the steps of generated pairs: opfn_NAME (a BIN op), unfn_NAME
+** (a UN op), opmem_NAME / opput_NAME (a BIN op's memory operand b, read and
+** written back, opwidth_NAME bytes wide), ldfn_NAME and stfn_NAME (a LOAD
+** or STORE op's access of ldwidth_NAME or stwidth_NAME bytes).
+*/
+#define OPFN_SPECIAL(name, cells)
+#define OPFN_UN(name, cells, TA, TR, EXPR)                                                         \
+    static inline uint64_t unfn_##name(uint64_t x_)                                                \
+    {                                                                                              \
+        CT_##TA a = RD_##TA(x_);                                                                   \
+        return WR_##TR(EXPR);                                                                      \
+    }
+#define OPFN_UNT(name, cells, TA, TR, FN)
+#define OPFN_BIN(name, cells, TA, TB, TR, EXPR)                                                    \
+    static inline uint64_t opfn_##name(uint64_t x_, uint64_t y_)                                   \
+    {                                                                                              \
+        CT_##TA a = RD_##TA(x_);                                                                   \
+        CT_##TB b = RD_##TB(y_);                                                                   \
+        return WR_##TR(EXPR);                                                                      \
+    }                                                                                              \
+    enum { opwidth_##name = sizeof(MT_##TB) };                                                     \
+    static inline uint64_t opmem_##name(const uint8_t *p)                                          \
+    {                                                                                              \
+        MT_##TB raw;                                                                               \
+        memcpy(&raw, p, sizeof raw);                                                               \
+        return raw;                                                                                \
+    }                                                                                              \
+    static inline void opput_##name(uint8_t *p, uint64_t v)                                        \
+    {                                                                                              \
+        MT_##TB raw = (MT_##TB)v;                                                                  \
+        memcpy(p, &raw, sizeof raw);                                                               \
+    }
+#define OPFN_BINT(name, cells, TA, TB, TR, FN)
+#define OPFN_LOAD(name, cells, MT, CONV)                                                           \
+    enum { ldwidth_##name = sizeof(MT) };                                                          \
+    static inline uint64_t ldfn_##name(const uint8_t *p)                                           \
+    {                                                                                              \
+        MT v;                                                                                      \
+        memcpy(&v, p, sizeof v);                                                                   \
+        return CONV(v);                                                                            \
+    }
+#define OPFN_STORE(name, cells, MT)                                                                \
+    enum { stwidth_##name = sizeof(MT) };                                                          \
+    static inline void stfn_##name(uint8_t *p, uint64_t x)                                         \
+    {                                                                                              \
+        MT v = (MT)x;                                                                              \
+        memcpy(p, &v, sizeof v);                                                                   \
+    }
+#define OPFN(name, cat, ...) OPFN_##cat(name, __VA_ARGS__)
+WF__IOPS(OPFN)
+#undef OPFN
+
 /* Handler bodies for the generic categories of ops.h. */
 #define H_SPECIAL(name, cells)
 #define H_UN(name, cells, TA, TR, EXPR)                                                            \
@@ -525,15 +579,129 @@ static bool axpy_loop_in_registers(const wf__cell_t *pc)
             POLL();                                                                                \
         DISPATCH();                                                                                \
     } while (0)
-#define PAIR(name, total, STEP1, STEP2)                                                            \
+/*
+** The steps of generated pairs (ops.h WF__GEN_PAIRS), one per step kind: the
+** instruction whose handler cell is at pc[base], op its OP, and A the value
+** of its operand at its link cell (that slot, or a linked pair's register).
+** GSTEPR_K, for the kinds with one result, also leaves the result in r.
+*/
+#define GSTEP_S(base, op, A) SP(base, 1) = opfn_##op(A, SP(base, 3))
+#define GSTEP_I(base, op, A) SP(base, 1) = opfn_##op(A, pc[(base) + 3].u)
+#define GSTEP_M(base, op, A)                                                                       \
+    do {                                                                                           \
+        uint64_t ea_ = EA((base) + 3);                                                             \
+        MEM_CHECK_AT(base, ea_, opwidth_##op);                                                     \
+        SP(base, 1) = opfn_##op(A, opmem_##op(mem_base + ea_));                                    \
+    } while (0)
+#define GSTEP_R(base, op, A)                                                                       \
+    do {                                                                                           \
+        uint64_t ea_ = EA((base) + 3);                                                             \
+        MEM_CHECK_AT(base, ea_, opwidth_##op);                                                     \
+        opput_##op(mem_base + ea_, opfn_##op(A, opmem_##op(mem_base + ea_)));                      \
+    } while (0)
+#define GSTEP_U(base, op, A) SP(base, 1) = unfn_##op(A)
+#define GSTEP_LD(base, op, A)                                                                      \
+    do {                                                                                           \
+        uint64_t ea_ = (uint64_t)((uint32_t)(A) + (uint32_t)pc[(base) + 3].u) + pc[(base) + 4].u;  \
+        MEM_CHECK_AT(base, ea_, ldwidth_##op);                                                     \
+        SP(base, 1) = ldfn_##op(mem_base + ea_);                                                   \
+    } while (0)
+#define GSTEP_STORE(base, op, value)                                                               \
+    do {                                                                                           \
+        uint64_t ea_ = (uint64_t)(uint32_t)SP(base, 1) + pc[(base) + 3].u;                         \
+        MEM_CHECK_AT(base, ea_, stwidth_##op);                                                     \
+        stfn_##op(mem_base + ea_, value);                                                          \
+    } while (0)
+#define GSTEP_ST(base, op, A) GSTEP_STORE(base, op, A)
+#define GSTEP_STI(base, op, A) GSTEP_STORE(base, op, pc[(base) + 2].u)
+#define GSTEP_BR(base, op, A)                                                                      \
+    do {                                                                                           \
+        if ((uint32_t)opfn_##op(A, SP(base, 2)))                                                   \
+            PAIR_BRANCH(base, pc[(base) + 3].i);                                                   \
+    } while (0)
+#define GSTEP_BRI(base, op, A)                                                                     \
+    do {                                                                                           \
+        if ((uint32_t)opfn_##op(A, pc[(base) + 2].u))                                              \
+            PAIR_BRANCH(base, pc[(base) + 3].i);                                                   \
+    } while (0)
+#define GSTEP_COPY(base, op, A) SP(base, 1) = (A)
+#define GSTEP_COPY2(base, op, A)                                                                   \
+    do {                                                                                           \
+        SP(base, 1) = (A);                                                                         \
+        SP(base, 3) = SP(base, 4);                                                                 \
+    } while (0)
+#define GSTEP_CONST(base, op, A) SP(base, 1) = pc[(base) + 2].u
+#define GSTEP_ADD2(base, op, A)                                                                    \
+    do {                                                                                           \
+        SP(base, 1) = (uint32_t)((uint32_t)(A) + (uint32_t)SP(base, 3));                           \
+        SP(base, 4) = (uint32_t)((uint32_t)SP(base, 5) + (uint32_t)SP(base, 6));                   \
+    } while (0)
+#define GSTEP_ADDI2(base, op, A)                                                                   \
+    do {                                                                                           \
+        SP(base, 1) = (uint32_t)((uint32_t)(A) + (uint32_t)pc[(base) + 3].u);                      \
+        SP(base, 4) = (uint32_t)((uint32_t)SP(base, 5) + (uint32_t)pc[(base) + 6].u);              \
+    } while (0)
+#define GSTEP_BRIF(base, op, A)                                                                    \
+    do {                                                                                           \
+        if ((uint32_t)(A))                                                                         \
+            PAIR_BRANCH(base, pc[(base) + 2].i);                                                   \
+    } while (0)
+#define GSTEP_BRUNLESS(base, op, A)                                                                \
+    do {                                                                                           \
+        if (!(uint32_t)(A))                                                                        \
+            PAIR_BRANCH(base, pc[(base) + 2].i);                                                   \
+    } while (0)
+/* A loop's back edge: always polls (like BR_BACK). */
+#define GSTEP_BRBACK(base, op, A)                                                                  \
+    do {                                                                                           \
+        pc += (base) + pc[(base) + 1].i;                                                           \
+        POLL();                                                                                    \
+        DISPATCH();                                                                                \
+    } while (0)
+#define GSTEP_RET1(base, op, A)                                                                    \
+    do {                                                                                           \
+        fp[0] = (A);                                                                               \
+        goto do_return;                                                                            \
+    } while (0)
+#define GSTEPR_S(base, op, r) SP(base, 1) = r = opfn_##op(SP(base, 2), SP(base, 3))
+#define GSTEPR_I(base, op, r) SP(base, 1) = r = opfn_##op(SP(base, 2), pc[(base) + 3].u)
+#define GSTEPR_M(base, op, r)                                                                      \
+    do {                                                                                           \
+        uint64_t ea_ = EA((base) + 3);                                                             \
+        MEM_CHECK_AT(base, ea_, opwidth_##op);                                                     \
+        SP(base, 1) = r = opfn_##op(SP(base, 2), opmem_##op(mem_base + ea_));                      \
+    } while (0)
+#define GSTEPR_U(base, op, r) SP(base, 1) = r = unfn_##op(SP(base, 2))
+#define GSTEPR_LD(base, op, r)                                                                     \
+    do {                                                                                           \
+        uint64_t ea_ = EA((base) + 2);                                                             \
+        MEM_CHECK_AT(base, ea_, ldwidth_##op);                                                     \
+        SP(base, 1) = r = ldfn_##op(mem_base + ea_);                                               \
+    } while (0)
+#define GSTEPR_COPY(base, op, r) SP(base, 1) = r = SP(base, 2)
+#define GSTEPR_CONST(base, op, r) SP(base, 1) = r = pc[(base) + 2].u
+/* The value at operand cell k of the step at base. */
+#define GIN(base, k) SP(base, k)
+#define H_PAIR_LINKED(name, k1, op1, k2, op2)                                                      \
+    CASE(name##_L)                                                                                 \
+    {                                                                                              \
+        uint64_t r_;                                                                               \
+        GSTEPR_##k1(0, op1, r_);                                                                   \
+        GSTEP_##k2(WF__PK_CELLS_##k1 + 1, op2, r_);                                                \
+        NEXT(WF__PK_CELLS_##k1 + WF__PK_CELLS_##k2 + 2);                                           \
+    }
+#define H_PAIR(name, k1, op1, k2, op2)                                                             \
+    WF__PK_IF_LINKED(k1, k2, H_PAIR_LINKED(name, k1, op1, k2, op2))                                \
     CASE(name)                                                                                     \
     {                                                                                              \
-        STEP1;                                                                                     \
-        STEP2;                                                                                     \
-        NEXT(total);                                                                               \
+        GSTEP_##k1(0, op1, GIN(0, WF__PK_LINKCELL_##k1));                                          \
+        GSTEP_##k2(WF__PK_CELLS_##k1 + 1, op2,                                                     \
+                   GIN(WF__PK_CELLS_##k1 + 1, WF__PK_LINKCELL_##k2));                              \
+        NEXT(WF__PK_CELLS_##k1 + WF__PK_CELLS_##k2 + 2);                                           \
     }
 
 #if WF_JUMPTABLE
+#define LBL_PAIR(name, k1, op1, k2, op2) WF__PK_IF_LINKED(k1, k2, &&L_##name##_L, ) &&L_##name,
 #define LBL_SPECIAL(name) &&L_##name,
 #define LBL_UN(name) &&L_##name,
 #define LBL_UNT(name) &&L_##name,
@@ -554,7 +722,7 @@ static wf_err_t run(struct wf__exec *ex, wf_instance_t *inst, const struct wf__c
                     uint64_t *fp, wf_error_info_t *err, const void *const **handlers_out)
 {
 #if WF_JUMPTABLE
-    static const void *const labels[WF_IOP_COUNT_] = {WF__IOPS(LBL)};
+    static const void *const labels[WF_IOP_COUNT_] = {WF__IOPS(LBL) WF__GEN_PAIRS(LBL_PAIR)};
     if (handlers_out) {
         *handlers_out = labels;
         return WF_OK;
@@ -587,6 +755,7 @@ dispatch:
 #endif
 
     WF__IOPS(H)
+    WF__GEN_PAIRS(H_PAIR)
 
     /* ------------------------------------------------------ control ---- */
     CASE(UNREACHABLE)
@@ -674,24 +843,6 @@ dispatch:
     PAIR_L(P_F64_SUB_M_MUL, 10, STEP_M_TO(0, F64, t, a - b), STEP_LA_TO(6, F64, u, t, a * b))
     PAIR_L(P_F64_SUB_I64_STORE, 8, STEP_BIN_TO(0, F64, t, a - b),
            STEP_STORE_V(4, uint64_t, WR_F64(t)))
-    PAIR(P_I32_ROTL_I_ROTL_I, 8, STEP_BIN_I(0, I32, wf__rotl32(a, b)),
-         STEP_BIN_I(4, I32, wf__rotl32(a, b)))
-    CASE(P_I32_ROTL_I_XOR)
-    {
-        uint32_t t, u;
-        STEP_BIN_I_TO(0, I32, t, wf__rotl32(a, b));
-        STEP_LA_TO(4, I32, u, t, a ^ b);
-        (void)u;
-        NEXT(8);
-    }
-    CASE(P_I32_SHR_U_I_XOR)
-    {
-        uint32_t t, u;
-        STEP_BIN_I_TO(0, I32, t, a >> (b & 31u));
-        STEP_LA_TO(4, I32, u, t, a ^ b);
-        (void)u;
-        NEXT(8);
-    }
     CASE(T_I32_ROTL_I_ROTL_I_XOR)
     {
         /* linked: the xor takes the two rotations (compile.c checks) */
@@ -701,15 +852,7 @@ dispatch:
         SP(8, 1) = (uint32_t)(t ^ u);
         NEXT(12);
     }
-    PAIR(P_I32_XOR_ROTL_I, 8, STEP_BIN(0, I32, a ^ b), STEP_BIN_I(4, I32, wf__rotl32(a, b)))
-    PAIR(P_I32_XOR_SHR_U_I, 8, STEP_BIN(0, I32, a ^ b), STEP_BIN_I(4, I32, a >> (b & 31u)))
-    PAIR(P_I32_XOR_XOR, 8, STEP_BIN(0, I32, a ^ b), STEP_BIN(4, I32, a ^ b))
-    PAIR(P_I32_AND_XOR, 8, STEP_BIN(0, I32, a & b), STEP_BIN(4, I32, a ^ b))
-    PAIR(P_I32_XOR_AND, 8, STEP_BIN(0, I32, a ^ b), STEP_BIN(4, I32, a & b))
     PAIR_L(P_F64_SQRT_MUL, 7, STEP_UN_TO(0, F64, t, sqrt(a)), STEP_LA_TO(3, F64, u, t, a * b))
-    PAIR(P_CONST_F64_DIV, 7, SP(0, 1) = pc[2].u, STEP_BIN(3, F64, a / b))
-    PAIR(P_I32_SUB_I_F64_MUL, 8, STEP_BIN_I(0, I32, a - b), STEP_BIN(4, F64, a * b))
-    PAIR(P_I64_LOAD_F64_SUB_M, 11, STEP_LOAD(0, uint64_t, (uint64_t)), STEP_BIN_M(5, F64, a - b))
     CASE(T_F64_MUL_SUB_I64_STORE)
     {
         double t, u;
@@ -816,27 +959,6 @@ dispatch:
         if ((uint32_t)SP(42, 1) != (uint32_t)SP(42, 2))
             PAIR_BRANCH(42, pc[45].i);
         NEXT(46);
-    }
-    CASE(P_I32_ADD_I_BR_NE)
-    {
-        STEP_BIN_I(0, I32, a + b);
-        if ((uint32_t)SP(4, 1) != (uint32_t)SP(4, 2))
-            PAIR_BRANCH(4, pc[7].i);
-        NEXT(8);
-    }
-    CASE(P_I32_ADD_I_BR_NE_I)
-    {
-        STEP_BIN_I(0, I32, a + b);
-        if ((uint32_t)SP(4, 1) != (uint32_t)pc[6].u)
-            PAIR_BRANCH(4, pc[7].i);
-        NEXT(8);
-    }
-    CASE(P_I32_SUB_I_BR_IF_BACK)
-    {
-        STEP_BIN_I(0, I32, a - b);
-        if ((uint32_t)SP(4, 1))
-            PAIR_BRANCH(4, pc[6].i);
-        NEXT(7);
     }
     CASE(RETURN1)
     {

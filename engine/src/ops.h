@@ -121,21 +121,7 @@
     X(P_F64_ADD_ADD,         SPECIAL, 3) \
     X(P_F64_SUB_M_MUL,       SPECIAL, 5) \
     X(P_F64_SUB_I64_STORE,   SPECIAL, 3) \
-    X(P_I32_ADD_I_BR_NE,     SPECIAL, 3) \
-    X(P_I32_ADD_I_BR_NE_I,   SPECIAL, 3) \
-    X(P_I32_SUB_I_BR_IF_BACK, SPECIAL, 3) \
-    X(P_I32_ROTL_I_ROTL_I,   SPECIAL, 3) \
-    X(P_I32_ROTL_I_XOR,      SPECIAL, 3) \
-    X(P_I32_XOR_ROTL_I,      SPECIAL, 3) \
-    X(P_I32_XOR_SHR_U_I,     SPECIAL, 3) \
-    X(P_I32_XOR_XOR,         SPECIAL, 3) \
-    X(P_I32_AND_XOR,         SPECIAL, 3) \
-    X(P_I32_XOR_AND,         SPECIAL, 3) \
-    X(P_I32_SHR_U_I_XOR,     SPECIAL, 3) \
     X(P_F64_SQRT_MUL,        SPECIAL, 2) \
-    X(P_CONST_F64_DIV,       SPECIAL, 2) \
-    X(P_I32_SUB_I_F64_MUL,   SPECIAL, 3) \
-    X(P_I64_LOAD_F64_SUB_M,  SPECIAL, 4) \
     /* a pair and a third instruction (the same rules) */ \
     X(T_F64_MUL_SUB_I64_STORE, SPECIAL, 3) \
     X(T_I32_SUB_I_F64_MUL_ADD_R, SPECIAL, 3) \
@@ -335,6 +321,198 @@
     X(I64_TRUNC_SAT_F64_U, UN,  2, F64, I64, wf__i64_trunc_f64_u_sat(a))
 /* clang-format on */
 
+/*
+** Generated pairs: two adjacent instructions run by one handler that
+** interp.c builds from the two steps (each step does exactly what its
+** instruction's own handler does, in order, so no link between them is
+** needed). compile.c fuse_pairs pairs them like the hand-written P_ ops.
+**
+** WF__GEN_PAIRS(X) calls X(NAME, KIND1, OP1, KIND2, OP2). A step's KIND
+** says which form of OP it is, and so its op, its operand cells and what it
+** does:
+**   S, I, M, R  the BIN op OP with b a slot, an immediate, from memory, or
+**               read-modify-write (OP, OP_I, OP_M, OP_R)
+**   U           the UN op OP
+**   LD, ST, STI the LOAD or STORE op OP (STI: OP_I, storing an immediate)
+**   BR, BRI     the compare-and-branch BR_OP or BR_OP_I (OP: the BIN
+**               comparison it tests); second only
+**   COPY, COPY2, CONST, ADD2, ADDI2 (I32_ADD2, I32_ADD_I2)
+**   BRIF, BRUNLESS (OP: BR_IF, BR_IF_BACK or BR_UNLESS), BRBACK, RET1
+**               (RETURN1): second only
+** A pair whose second step branches or returns ends there.
+**
+** Each pair also has a linked form NAME_L where the first step leaves one
+** result (WF__PK_OUT) and the second reads it from its link cell
+** (WF__PK_LINKCELL, where WF__PK_IN): the second takes it from a register.
+*/
+/* clang-format off */
+#define WF__GEN_PAIRS(X) \
+    /* integer: rotations, shifts and logic (hashes, sha256) */ \
+    X(P_I32_ROTL_I_ROTL_I,   I, I32_ROTL,  I, I32_ROTL) \
+    X(P_I32_ROTL_I_XOR,      I, I32_ROTL,  S, I32_XOR) \
+    X(P_I32_SHR_U_I_XOR,     I, I32_SHR_U, S, I32_XOR) \
+    X(P_I32_XOR_ROTL_I,      S, I32_XOR,   I, I32_ROTL) \
+    X(P_I32_XOR_SHR_U_I,     S, I32_XOR,   I, I32_SHR_U) \
+    X(P_I32_XOR_XOR,         S, I32_XOR,   S, I32_XOR) \
+    X(P_I32_AND_XOR,         S, I32_AND,   S, I32_XOR) \
+    X(P_I32_XOR_AND,         S, I32_XOR,   S, I32_AND) \
+    X(P_I32_XOR_I_AND,       I, I32_XOR,   S, I32_AND) \
+    X(P_I32_AND_ADD2,        S, I32_AND,   ADD2, I32_ADD2) \
+    X(P_I32_ADD2_ADD,        ADD2, I32_ADD2, S, I32_ADD) \
+    X(P_I32_ADD2_XOR_I,      ADD2, I32_ADD2, I, I32_XOR) \
+    X(P_I32_AND_SHL_I,       S, I32_AND,   I, I32_SHL) \
+    X(P_I32_ADD_I_AND,       I, I32_ADD,   S, I32_AND) \
+    /* address arithmetic around loads and stores */ \
+    X(P_I32_SHL_I_ADD,       I, I32_SHL,   S, I32_ADD) \
+    X(P_I32_ADD_LOAD,        S, I32_ADD,   LD, I32_LOAD) \
+    X(P_I32_SUB_I_LOAD,      I, I32_SUB,   LD, I32_LOAD) \
+    X(P_I32_ADD_I2_LOAD,     ADDI2, I32_ADD_I2, LD, I32_LOAD) \
+    X(P_I32_LOAD_AND,        LD, I32_LOAD, S, I32_AND) \
+    X(P_I32_LOAD_ADD_I,      LD, I32_LOAD, I, I32_ADD) \
+    X(P_I32_LOAD_SUB_I,      LD, I32_LOAD, I, I32_SUB) \
+    X(P_I32_LOAD_SHL_I,      LD, I32_LOAD, I, I32_SHL) \
+    X(P_I32_ADD_STORE,       S, I32_ADD,   ST, I32_STORE) \
+    X(P_I32_ADD_I_STORE,     I, I32_ADD,   ST, I32_STORE) \
+    X(P_I32_STORE_ADD_I,     ST, I32_STORE, I, I32_ADD) \
+    X(P_I32_STORE8_I_ADD2,   STI, I32_STORE8, ADD2, I32_ADD2) \
+    X(P_I64_LOAD_I64_LOAD,   LD, I64_LOAD, LD, I64_LOAD) \
+    X(P_I64_STORE_I64_LOAD,  ST, I64_STORE, LD, I64_LOAD) \
+    /* copies (locals rotated at a loop's end, results kept in locals) */ \
+    X(P_COPY2_COPY,          COPY2, COPY2, COPY, COPY) \
+    X(P_COPY2_COPY2,         COPY2, COPY2, COPY2, COPY2) \
+    X(P_I32_ADD_COPY,        S, I32_ADD,   COPY, COPY) \
+    X(P_I32_ADD_I_COPY2,     I, I32_ADD,   COPY2, COPY2) \
+    X(P_F64_ADD_COPY,        S, F64_ADD,   COPY, COPY) \
+    X(P_COPY_F64_SUB,        COPY, COPY,   S, F64_SUB) \
+    X(P_COPY_F64_MUL,        COPY, COPY,   S, F64_MUL) \
+    /* floats */ \
+    X(P_CONST_F64_DIV,       CONST, CONST, S, F64_DIV) \
+    X(P_I32_SUB_I_F64_MUL,   I, I32_SUB,   S, F64_MUL) \
+    X(P_I64_LOAD_F64_SUB_M,  LD, I64_LOAD, M, F64_SUB) \
+    X(P_I64_LOAD_F64_MUL_I,  LD, I64_LOAD, I, F64_MUL) \
+    X(P_F64_ADD_I64_STORE,   S, F64_ADD,   ST, I64_STORE) \
+    X(P_F64_SUB_ADD,         S, F64_SUB,   S, F64_ADD) \
+    X(P_I64_SUB_I_I32_ADD_I, I, I64_SUB,   I, I32_ADD) \
+    /* loop steps, tests and exits */ \
+    X(P_I32_ADD_I_BR_NE,     I, I32_ADD,   BR, I32_NE) \
+    X(P_I32_ADD_I_BR_NE_I,   I, I32_ADD,   BRI, I32_NE) \
+    X(P_I32_ADD_I_BR_GT_U_I, I, I32_ADD,   BRI, I32_GT_U) \
+    X(P_I32_SUB_I_BR_IF_BACK, I, I32_SUB,  BRIF, BR_IF_BACK) \
+    X(P_I32_SUB_I_BR_GT_S,   I, I32_SUB,   BR, I32_GT_S) \
+    X(P_I32_SUB_I_BR_GT_U_I, I, I32_SUB,   BRI, I32_GT_U) \
+    X(P_I32_ADD_BR_EQ_I,     S, I32_ADD,   BRI, I32_EQ) \
+    X(P_I32_ADD2_BR_LE_U,    ADD2, I32_ADD2, BR, I32_LE_U) \
+    X(P_I32_LOAD_BR_LT_S,    LD, I32_LOAD, BR, I32_LT_S) \
+    X(P_I32_LOAD_BR_IF_BACK, LD, I32_LOAD, BRIF, BR_IF_BACK) \
+    X(P_I32_LOAD_BR_UNLESS,  LD, I32_LOAD, BRUNLESS, BR_UNLESS) \
+    X(P_COPY_BR_BACK,        COPY, COPY,   BRBACK, BR_BACK) \
+    X(P_I32_ADD_RETURN1,     S, I32_ADD,   RET1, RETURN1)
+/* clang-format on */
+
+/* Each step kind's op (from OP) and operand cells. */
+#define WF__PK_IOP_S(op) WF_IOP_##op
+#define WF__PK_IOP_I(op) WF_IOP_##op##_I
+#define WF__PK_IOP_M(op) WF_IOP_##op##_M
+#define WF__PK_IOP_R(op) WF_IOP_##op##_R
+#define WF__PK_IOP_U(op) WF_IOP_##op
+#define WF__PK_IOP_LD(op) WF_IOP_##op
+#define WF__PK_IOP_ST(op) WF_IOP_##op
+#define WF__PK_IOP_STI(op) WF_IOP_##op##_I
+#define WF__PK_IOP_BR(op) WF_IOP_BR_##op
+#define WF__PK_IOP_BRI(op) WF_IOP_BR_##op##_I
+#define WF__PK_IOP_COPY(op) WF_IOP_##op
+#define WF__PK_IOP_COPY2(op) WF_IOP_##op
+#define WF__PK_IOP_CONST(op) WF_IOP_##op
+#define WF__PK_IOP_ADD2(op) WF_IOP_##op
+#define WF__PK_IOP_ADDI2(op) WF_IOP_##op
+#define WF__PK_IOP_BRIF(op) WF_IOP_##op
+#define WF__PK_IOP_BRUNLESS(op) WF_IOP_##op
+#define WF__PK_IOP_BRBACK(op) WF_IOP_##op
+#define WF__PK_IOP_RET1(op) WF_IOP_##op
+#define WF__PK_CELLS_S 3
+#define WF__PK_CELLS_I 3
+#define WF__PK_CELLS_M 5
+#define WF__PK_CELLS_R 5
+#define WF__PK_CELLS_U 2
+#define WF__PK_CELLS_LD 4
+#define WF__PK_CELLS_ST 3
+#define WF__PK_CELLS_STI 3
+#define WF__PK_CELLS_BR 3
+#define WF__PK_CELLS_BRI 3
+#define WF__PK_CELLS_COPY 2
+#define WF__PK_CELLS_COPY2 4
+#define WF__PK_CELLS_CONST 2
+#define WF__PK_CELLS_ADD2 6
+#define WF__PK_CELLS_ADDI2 6
+#define WF__PK_CELLS_BRIF 2
+#define WF__PK_CELLS_BRUNLESS 2
+#define WF__PK_CELLS_BRBACK 1
+#define WF__PK_CELLS_RET1 1
+/* WF__PK_OUT_K(...) is its arguments when kind K writes one result, to its
+   operand cell 1; WF__PK_IN_K(...) is when K reads an operand that may be
+   linked, at operand cell WF__PK_LINKCELL_K. Otherwise both are empty. */
+#define WF__PK_YES(...) __VA_ARGS__
+#define WF__PK_NO(...)
+#define WF__PK_OUT_S WF__PK_YES
+#define WF__PK_OUT_I WF__PK_YES
+#define WF__PK_OUT_M WF__PK_YES
+#define WF__PK_OUT_R WF__PK_NO
+#define WF__PK_OUT_U WF__PK_YES
+#define WF__PK_OUT_LD WF__PK_YES
+#define WF__PK_OUT_ST WF__PK_NO
+#define WF__PK_OUT_STI WF__PK_NO
+#define WF__PK_OUT_BR WF__PK_NO
+#define WF__PK_OUT_BRI WF__PK_NO
+#define WF__PK_OUT_COPY WF__PK_YES
+#define WF__PK_OUT_COPY2 WF__PK_NO
+#define WF__PK_OUT_CONST WF__PK_YES
+#define WF__PK_OUT_ADD2 WF__PK_NO
+#define WF__PK_OUT_ADDI2 WF__PK_NO
+#define WF__PK_OUT_BRIF WF__PK_NO
+#define WF__PK_OUT_BRUNLESS WF__PK_NO
+#define WF__PK_OUT_BRBACK WF__PK_NO
+#define WF__PK_OUT_RET1 WF__PK_NO
+#define WF__PK_IN_S WF__PK_YES
+#define WF__PK_IN_I WF__PK_YES
+#define WF__PK_IN_M WF__PK_YES
+#define WF__PK_IN_R WF__PK_YES
+#define WF__PK_IN_U WF__PK_YES
+#define WF__PK_IN_LD WF__PK_YES
+#define WF__PK_IN_ST WF__PK_YES
+#define WF__PK_IN_STI WF__PK_NO
+#define WF__PK_IN_BR WF__PK_YES
+#define WF__PK_IN_BRI WF__PK_YES
+#define WF__PK_IN_COPY WF__PK_YES
+#define WF__PK_IN_COPY2 WF__PK_YES
+#define WF__PK_IN_CONST WF__PK_NO
+#define WF__PK_IN_ADD2 WF__PK_YES
+#define WF__PK_IN_ADDI2 WF__PK_YES
+#define WF__PK_IN_BRIF WF__PK_YES
+#define WF__PK_IN_BRUNLESS WF__PK_YES
+#define WF__PK_IN_BRBACK WF__PK_NO
+#define WF__PK_IN_RET1 WF__PK_YES
+#define WF__PK_LINKCELL_S 2
+#define WF__PK_LINKCELL_I 2
+#define WF__PK_LINKCELL_M 2
+#define WF__PK_LINKCELL_R 2
+#define WF__PK_LINKCELL_U 2
+#define WF__PK_LINKCELL_LD 2
+#define WF__PK_LINKCELL_ST 2
+#define WF__PK_LINKCELL_STI 2
+#define WF__PK_LINKCELL_BR 1
+#define WF__PK_LINKCELL_BRI 1
+#define WF__PK_LINKCELL_COPY 2
+#define WF__PK_LINKCELL_COPY2 2
+#define WF__PK_LINKCELL_CONST 2
+#define WF__PK_LINKCELL_ADD2 2
+#define WF__PK_LINKCELL_ADDI2 2
+#define WF__PK_LINKCELL_BRIF 1
+#define WF__PK_LINKCELL_BRUNLESS 1
+#define WF__PK_LINKCELL_BRBACK 1
+#define WF__PK_LINKCELL_RET1 1
+/* X(...) for a pair's linked form, nothing when it has none. */
+#define WF__PK_IF_LINKED(k1, k2, ...) WF__PK_OUT_##k1(WF__PK_IN_##k2(__VA_ARGS__))
+
 /* The enum: BIN entries also make NAME_I (right operand immediate). */
 #define WF__IOP_ENUM_SPECIAL(name) WF_IOP_##name,
 #define WF__IOP_ENUM_UN(name) WF_IOP_##name,
@@ -345,8 +523,12 @@
 #define WF__IOP_ENUM_STORE(name) WF_IOP_##name, WF_IOP_##name##_I,
 #define WF__IOP_ENUM(name, cat, cells, ...) WF__IOP_ENUM_##cat(name)
 
+#define WF__IOP_ENUM_PAIR(name, k1, op1, k2, op2)                                                  \
+    WF__PK_IF_LINKED(k1, k2, WF_IOP_##name##_L, ) WF_IOP_##name,
+
 typedef enum wf__iop {
     WF__IOPS(WF__IOP_ENUM)
+    WF__GEN_PAIRS(WF__IOP_ENUM_PAIR)
     WF_IOP_COUNT_
 } wf__iop_t;
 
