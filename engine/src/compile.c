@@ -160,6 +160,12 @@ static void set_handler(compiler_t *c, size_t at, wf__iop_t iop)
         c->cells[at].u = (uint64_t)iop;
 }
 
+/* Whether the instruction at cell at runs op iop. */
+static bool is_op(const compiler_t *c, size_t at, wf__iop_t iop)
+{
+    return c->handlers ? c->cells[at].h == c->handlers[iop] : c->cells[at].u == (uint64_t)iop;
+}
+
 /* Starts an instruction; returns the index of its first cell. */
 static size_t emit_op(compiler_t *c, wf__iop_t iop)
 {
@@ -742,8 +748,10 @@ static bool inverse_compare(uint16_t iop, wf__iop_t *out)
     {WF_IOP_##t##_##a, WF_IOP_##t##_##b}, {WF_IOP_##t##_##a##_I, WF_IOP_##t##_##b##_I},
 #define INVS(t)                                                                                    \
     INV(t, EQ, NE)                                                                                 \
-    INV(t, NE, EQ) INV(t, LT_S, GE_S) INV(t, GE_S, LT_S) INV(t, LT_U, GE_U) INV(t, GE_U, LT_U)     \
-        INV(t, GT_S, LE_S) INV(t, LE_S, GT_S) INV(t, GT_U, LE_U) INV(t, LE_U, GT_U)
+    INV(t, NE, EQ)                                                                                 \
+    INV(t, LT_S, GE_S)                                                                             \
+    INV(t, GE_S, LT_S) INV(t, LT_U, GE_U) INV(t, GE_U, LT_U) INV(t, GT_S, LE_S) INV(t, LE_S, GT_S) \
+        INV(t, GT_U, LE_U) INV(t, LE_U, GT_U)
         INVS(I32) INVS(I64)
 #undef INVS
 #undef INV
@@ -802,6 +810,29 @@ static uint16_t natural_load(wf__iop_t iop)
     }
 }
 
+/* Whether iop is a BIN op with b a slot or an immediate, or a UN op: no
+   trap, no memory. */
+static bool pure_iop(unsigned iop)
+{
+    switch (iop) {
+#define PURE_SPECIAL(name, cells)
+#define PURE_UN(name, cells, ...) case WF_IOP_##name:
+#define PURE_UNT(name, cells, ...)
+#define PURE_BIN(name, cells, ...)                                                                 \
+    case WF_IOP_##name:                                                                            \
+    case WF_IOP_##name##_I:
+#define PURE_BINT(name, cells, ...)
+#define PURE_LOAD(name, cells, ...)
+#define PURE_STORE(name, cells, ...)
+#define PURE(name, cat, ...) PURE_##cat(name, __VA_ARGS__)
+        WF__IOPS(PURE)
+#undef PURE
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* The op with its operands swapped, where that is the same operation. */
 static wf__iop_t swapped_op(wf__iop_t iop)
 {
@@ -816,13 +847,14 @@ static wf__iop_t swapped_op(wf__iop_t iop)
     case WF_IOP_##t##_##b:                                                                         \
         return WF_IOP_##t##_##a;
         SW_SAME(I32)
-        SW_SAME(I64) SW_SAME(F32) SW_SAME(F64) SW(I32, LT_S, GT_S) SW(I32, LT_U, GT_U)
-            SW(I32, LE_S, GE_S) SW(I32, LE_U, GE_U) SW(I64, LT_S, GT_S) SW(I64, LT_U, GT_U)
-                SW(I64, LE_S, GE_S) SW(I64, LE_U, GE_U) SW(F32, LT, GT) SW(F32, LE, GE)
-                    SW(F64, LT, GT) SW(F64, LE, GE)
+        SW_SAME(I64)
+        SW_SAME(F32)
+        SW_SAME(F64) SW(I32, LT_S, GT_S) SW(I32, LT_U, GT_U) SW(I32, LE_S, GE_S) SW(I32, LE_U, GE_U)
+            SW(I64, LT_S, GT_S) SW(I64, LT_U, GT_U) SW(I64, LE_S, GE_S) SW(I64, LE_U, GE_U)
+                SW(F32, LT, GT) SW(F32, LE, GE) SW(F64, LT, GT) SW(F64, LE, GE)
 #undef SW
 #undef SW_SAME
-                        case WF_IOP_I32_ADD : case WF_IOP_I32_MUL : case WF_IOP_I32_AND
+                    case WF_IOP_I32_ADD : case WF_IOP_I32_MUL : case WF_IOP_I32_AND
             : case WF_IOP_I32_OR : case WF_IOP_I32_XOR : case WF_IOP_I64_ADD : case WF_IOP_I64_MUL
             : case WF_IOP_I64_AND : case WF_IOP_I64_OR : case WF_IOP_I64_XOR : return iop;
     default:
@@ -878,15 +910,19 @@ static void compile_binary(compiler_t *c, wf__iop_t iop, bool has_imm, uint8_t r
         uint32_t a = use_slot(c, c->nvs - 2);
         c->nvs -= 2;
         iop = (wf__iop_t)(iop + 1); /* NAME_I follows NAME */
-        if (iop == WF_IOP_I32_ADD_I && c->last_addi != SIZE_MAX && c->last_addi_imm &&
+        /* a - k is a + (0 - k): a subtraction joins like an add */
+        bool add_imm = iop == WF_IOP_I32_ADD_I || iop == WF_IOP_I32_SUB_I;
+        if (add_imm && c->last_addi != SIZE_MAX && c->last_addi_imm &&
             c->last_addi + 4 == c->ncells && !c->oom) {
             /* Two adjacent adds of immediates run as one instruction (in
                order: the second may read what the first wrote). */
             at = c->last_addi;
+            if (is_op(c, at, WF_IOP_I32_SUB_I))
+                c->cells[at + 3].u = (uint32_t)(0u - (uint32_t)c->cells[at + 3].u);
             set_handler(c, at, WF_IOP_I32_ADD_I2);
             emit_u(c, home(c, c->nvs));
             emit_u(c, a);
-            emit_u(c, imm);
+            emit_u(c, iop == WF_IOP_I32_SUB_I ? (uint32_t)(0u - (uint32_t)imm) : imm);
             push_stack(c, result);
             set_last(c, at, WF_IOP_I32_ADD_I2);
             c->last_dst = at + 4;
@@ -897,7 +933,7 @@ static void compile_binary(compiler_t *c, wf__iop_t iop, bool has_imm, uint8_t r
         emit_u(c, home(c, c->nvs));
         emit_u(c, a);
         emit_u(c, imm);
-        if (iop == WF_IOP_I32_ADD_I && !c->oom) {
+        if (add_imm && !c->oom) {
             c->last_addi = at;
             c->last_addi_imm = true;
         }
@@ -1009,9 +1045,99 @@ static bool try_read_modify_write(compiler_t *c, wf__iop_t store, const wf__inst
     return true;
 }
 
+/*
+** Whether the instruction at cell x cannot trap or touch memory (a BIN op
+** with b a slot or immediate, a UN op, a constant, copies, adds), and writes
+** neither slot t nor slot addr.
+*/
+static bool pure_and_clear_of(const compiler_t *c, size_t x, uint64_t t, uint64_t addr)
+{
+    const wf__cell_t *y = c->cells + x;
+    bool two = false; /* writes operand cells 1 and 4 (3 for COPY2) */
+    unsigned second = 0;
+    if (is_op(c, x, WF_IOP_COPY2)) {
+        two = true;
+        second = 3;
+    } else if (is_op(c, x, WF_IOP_I32_ADD2) || is_op(c, x, WF_IOP_I32_ADD_I2)) {
+        two = true;
+        second = 4;
+    } else if (!is_op(c, x, WF_IOP_CONST) && !is_op(c, x, WF_IOP_COPY)) {
+        bool pure = false;
+        for (unsigned k = 0; k < WF_IOP_COUNT_ && !pure; k++)
+            pure = pure_iop(k) && is_op(c, x, (wf__iop_t)k);
+        if (!pure)
+            return false;
+    }
+    if (y[1].u == t || y[1].u == addr)
+        return false;
+    return !two || (y[second].u != t && y[second].u != addr);
+}
+
+/*
+** If the value to store is op(t, b) with t loaded from the very address
+** stored to, by a full-width load no more than a few instructions back with
+** only pure_and_clear_of ones between (no label after it): drops the load
+** and makes op its read-modify-write form with the memory value as a
+** (NAME_RL, or NAME_R when op is commutative). That access takes the load's
+** map entry: it is the one that can trap (the store cannot if it did not).
+*/
+static bool try_load_op_store(compiler_t *c, wf__iop_t store, const wf__instr_t *in)
+{
+    if (c->oom || !c->last_valid || c->last_pos != c->nvs - 1 ||
+        c->vs[c->nvs - 1].kind != V_STACK || c->vs[c->nvs - 2].kind == V_CONST || c->nmap < 2)
+        return false;
+    wf__iop_t op = (wf__iop_t)c->last_iop;
+    uint16_t load = natural_load(op);
+    if (!((load == WF_IOP_I32_LOAD && store == WF_IOP_I32_STORE) ||
+          (load == WF_IOP_I64_LOAD && store == WF_IOP_I64_STORE)))
+        return false;
+    size_t at = c->last_instr, m = c->nmap - 1;
+    uint64_t t = c->cells[at + 2].u, b = c->cells[at + 3].u, addr = c->vs[c->nvs - 2].slot;
+    if (c->map_pc[m] != at || at + 4 != c->ncells || t != home(c, c->nvs - 1) || b == t)
+        return false;
+    size_t j = m, x = 0;
+    for (;;) {
+        if (j == 0 || m - j >= 8)
+            return false;
+        x = c->map_pc[--j];
+        if (is_op(c, x, (wf__iop_t)load) && c->cells[x + 1].u == t)
+            break;
+        if (!pure_and_clear_of(c, x, t, addr))
+            return false;
+    }
+    if (c->cells[x + 2].u != addr || c->cells[x + 3].u != 0 ||
+        c->cells[x + 4].u != in->imm.memarg.offset || c->map_pc[j + 1] != x + 5 ||
+        (c->nlabels && c->labels[c->nlabels - 1] > x))
+        return false;
+    /* [op d t b] → [op_RL d b addr 0 offset] (or op_R, the same operands) */
+    emit_u(c, 0);
+    emit_u(c, 0);
+    if (c->oom)
+        return false;
+    c->cells[at + 2].u = b;
+    c->cells[at + 3].u = addr;
+    c->cells[at + 4].u = 0;
+    c->cells[at + 5].u = in->imm.memarg.offset;
+    set_handler(c, at, swapped_op(op) == op ? (wf__iop_t)(op + 3) : (wf__iop_t)(op + 4));
+    /* Drop the load's five cells and its map entry. */
+    memmove(c->cells + x, c->cells + x + 5, (c->ncells - x - 5) * sizeof *c->cells);
+    c->ncells -= 5;
+    c->map_offset[m] = c->map_offset[j];
+    for (size_t i = j; i + 1 < c->nmap; i++) {
+        c->map_pc[i] = c->map_pc[i + 1] - 5;
+        c->map_offset[i] = c->map_offset[i + 1];
+    }
+    c->nmap--;
+    c->nvs -= 2;
+    c->last_valid = false;
+    c->last_copy = SIZE_MAX;
+    c->last_addi = SIZE_MAX;
+    return true;
+}
+
 static void compile_store(compiler_t *c, wf__iop_t iop, const wf__instr_t *in)
 {
-    if (try_read_modify_write(c, iop, in))
+    if (try_read_modify_write(c, iop, in) || try_load_op_store(c, iop, in))
         return;
     const vval_t *top = &c->vs[c->nvs - 1];
     if (top->kind == V_CONST) {
@@ -1511,11 +1637,6 @@ static void code_destroy(const wf_allocator_t *alloc, struct wf__code *code)
 
 /* ------------------------------------------------------------- pairs ---- */
 
-static bool is_op(const compiler_t *c, size_t at, wf__iop_t iop)
-{
-    return c->handlers ? c->cells[at].h == c->handlers[iop] : c->cells[at].u == (uint64_t)iop;
-}
-
 /* A handler cell's bucket (0..63) for a quick test of "may start a pair". */
 static unsigned cell_hash(wf__cell_t cell)
 {
@@ -1529,9 +1650,9 @@ static unsigned cell_hash(wf__cell_t cell)
 */
 enum {
     LINK_NONE,
-    LINK_A,   /* the second's operand 2 (a, or a store's value) is the first's result */
-    LINK_B,   /* its operand 3 (b) is */
-    LINK_AB,  /* a or b (a commutative op: b is swapped into a) */
+    LINK_A,    /* the second's operand 2 (a, or a store's value) is the first's result */
+    LINK_B,    /* its operand 3 (b) is */
+    LINK_AB,   /* a or b (a commutative op: b is swapped into a) */
     LINK_BOTH, /* triples: the third's a and b are the results of the pair's two */
     LINK_OP1   /* the second's operand 1 (a branch's a or condition) is */
 };
@@ -1550,15 +1671,17 @@ static const struct {
     {WF_IOP_F64_ADD, 3, WF_IOP_F64_ADD, WF_IOP_P_F64_ADD_ADD, LINK_AB},
     {WF_IOP_F64_SUB_M, 5, WF_IOP_F64_MUL, WF_IOP_P_F64_SUB_M_MUL, LINK_AB},
     {WF_IOP_F64_SUB, 3, WF_IOP_I64_STORE, WF_IOP_P_F64_SUB_I64_STORE, LINK_A},
-/* the generated pairs (after the linked ones, which win a tie) */
-#define PAIR_ENTRY(name, k1, op1, k2, op2)                                                         \
-    WF__PK_IF_LINKED(k1, k2,                                                                       \
-                     {WF__PK_IOP_##k1(op1), WF__PK_CELLS_##k1, WF__PK_IOP_##k2(op2),                \
-                      WF_IOP_##name##_L, WF__PK_LINKCELL_##k2 == 1 ? LINK_OP1 : LINK_A}, )          \
+    {WF_IOP_F64_SQRT, 2, WF_IOP_F64_MUL, WF_IOP_P_F64_SQRT_MUL, LINK_AB},
+/* the generated pairs (after the hand-written ones, which win a tie; each
+   linked form before its plain one) */
+/* clang-format off */
+#define PAIR_ENTRY(name, k1, op1, k2, op2) \
+    WF__PK_IF_LINKED(k1, k2, {WF__PK_IOP_##k1(op1), WF__PK_CELLS_##k1, WF__PK_IOP_##k2(op2), \
+                              WF_IOP_##name##_L, WF__PK_LINKCELL_##k2 == 1 ? LINK_OP1 : LINK_A}, ) \
     {WF__PK_IOP_##k1(op1), WF__PK_CELLS_##k1, WF__PK_IOP_##k2(op2), WF_IOP_##name, LINK_NONE},
     WF__GEN_PAIRS(PAIR_ENTRY)
 #undef PAIR_ENTRY
-    {WF_IOP_F64_SQRT, 2, WF_IOP_F64_MUL, WF_IOP_P_F64_SQRT_MUL, LINK_AB},
+    /* clang-format on */
 };
 #define WF__PAIRS (sizeof pair_table / sizeof pair_table[0])
 _Static_assert(WF__PAIRS < 0xFF, "pair_bucket and pair_next index pair_table with 0xFF as the end");
@@ -1928,7 +2051,8 @@ static const struct {
 #define INFO_SPECIAL(name, cells) {#name, cells},
 #define INFO_UN(name, cells) {#name, cells},
 #define INFO_UNT(name, cells) {#name, cells},
-#define INFO_BIN(name, cells) {#name, cells}, {#name "_I", cells}, {#name "_M", 5}, {#name "_R", 5},
+#define INFO_BIN(name, cells)                                                                      \
+    {#name, cells}, {#name "_I", cells}, {#name "_M", 5}, {#name "_R", 5}, {#name "_RL", 5},
 #define INFO_BINT(name, cells) {#name, cells},
 #define INFO_LOAD(name, cells) {#name, cells},
 #define INFO_STORE(name, cells) {#name, cells}, {#name "_I", cells},

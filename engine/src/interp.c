@@ -322,6 +322,14 @@ WF__IOPS(OPFN)
         raw = (MT_##TB)WR_##TR(EXPR);                                                              \
         memcpy(mem_base + ea, &raw, sizeof raw);                                                   \
         NEXT(6);                                                                                   \
+    }                                                                                              \
+    CASE(name##_RL)                                                                                \
+    {                                                                                              \
+        uint64_t y_ = S(2);                                                                        \
+        uint64_t ea = EA(3);                                                                       \
+        MEM_CHECK(ea, opwidth_##name);                                                             \
+        opput_##name(mem_base + ea, opfn_##name(opmem_##name(mem_base + ea), y_));                 \
+        NEXT(6);                                                                                   \
     }
 #define H_BINT(name, cells, TA, TB, TR, FN)                                                        \
     CASE(name)                                                                                     \
@@ -599,6 +607,12 @@ WF__IOPS(OPFN)
         MEM_CHECK_AT(base, ea_, opwidth_##op);                                                     \
         opput_##op(mem_base + ea_, opfn_##op(A, opmem_##op(mem_base + ea_)));                      \
     } while (0)
+#define GSTEP_RL(base, op, A)                                                                      \
+    do {                                                                                           \
+        uint64_t ea_ = EA((base) + 3);                                                             \
+        MEM_CHECK_AT(base, ea_, opwidth_##op);                                                     \
+        opput_##op(mem_base + ea_, opfn_##op(opmem_##op(mem_base + ea_), A));                      \
+    } while (0)
 #define GSTEP_U(base, op, A) SP(base, 1) = unfn_##op(A)
 #define GSTEP_LD(base, op, A)                                                                      \
     do {                                                                                           \
@@ -695,17 +709,16 @@ WF__IOPS(OPFN)
     CASE(name)                                                                                     \
     {                                                                                              \
         GSTEP_##k1(0, op1, GIN(0, WF__PK_LINKCELL_##k1));                                          \
-        GSTEP_##k2(WF__PK_CELLS_##k1 + 1, op2,                                                     \
-                   GIN(WF__PK_CELLS_##k1 + 1, WF__PK_LINKCELL_##k2));                              \
+        GSTEP_##k2(WF__PK_CELLS_##k1 + 1, op2, GIN(WF__PK_CELLS_##k1 + 1, WF__PK_LINKCELL_##k2));  \
         NEXT(WF__PK_CELLS_##k1 + WF__PK_CELLS_##k2 + 2);                                           \
     }
 
 #if WF_JUMPTABLE
-#define LBL_PAIR(name, k1, op1, k2, op2) WF__PK_IF_LINKED(k1, k2, &&L_##name##_L, ) &&L_##name,
+#define LBL_PAIR(name, k1, op1, k2, op2) WF__PK_IF_LINKED(k1, k2, &&L_##name##_L, ) && L_##name,
 #define LBL_SPECIAL(name) &&L_##name,
 #define LBL_UN(name) &&L_##name,
 #define LBL_UNT(name) &&L_##name,
-#define LBL_BIN(name) &&L_##name, &&L_##name##_I, &&L_##name##_M, &&L_##name##_R,
+#define LBL_BIN(name) &&L_##name, &&L_##name##_I, &&L_##name##_M, &&L_##name##_R, &&L_##name##_RL,
 #define LBL_BINT(name) &&L_##name,
 #define LBL_LOAD(name) &&L_##name,
 #define LBL_STORE(name) &&L_##name, &&L_##name##_I,

@@ -20,7 +20,8 @@
 **         and NAME_M, whose b is loaded from memory (the full-width load of
 **         b's type): operands d, a, addr, add, offset; and NAME_R, the same
 **         but storing the result back where b came from (read-modify-write;
-**         d unused)
+**         d unused); and NAME_RL, the same with the memory value as a and
+**         the slot as b (operands d, b, addr, add, offset)
 **   BINT  TA, TB, TR, FN trapping FN(a, b, &r)       operands: d, a, b
 **   LOAD  MEMTYPE, CONV  fp[d] = CONV(load)          operands: d, addr, add, offset
 **   STORE MEMTYPE        store (MEMTYPE)fp[v]        operands: addr, v, offset
@@ -331,7 +332,7 @@
 ** says which form of OP it is, and so its op, its operand cells and what it
 ** does:
 **   S, I, M, R  the BIN op OP with b a slot, an immediate, from memory, or
-**               read-modify-write (OP, OP_I, OP_M, OP_R)
+**               read-modify-write (OP, OP_I, OP_M, OP_R); RL: OP_RL
 **   U           the UN op OP
 **   LD, ST, STI the LOAD or STORE op OP (STI: OP_I, storing an immediate)
 **   BR, BRI     the compare-and-branch BR_OP or BR_OP_I (OP: the BIN
@@ -392,12 +393,16 @@
     X(P_I64_LOAD_F64_MUL_I,  LD, I64_LOAD, I, F64_MUL) \
     X(P_F64_ADD_I64_STORE,   S, F64_ADD,   ST, I64_STORE) \
     X(P_F64_SUB_ADD,         S, F64_SUB,   S, F64_ADD) \
+    X(P_F64_MUL_SUB_RL,      S, F64_MUL,   RL, F64_SUB) \
     X(P_I64_SUB_I_I32_ADD_I, I, I64_SUB,   I, I32_ADD) \
     /* loop steps, tests and exits */ \
     X(P_I32_ADD_I_BR_NE,     I, I32_ADD,   BR, I32_NE) \
     X(P_I32_ADD_I_BR_NE_I,   I, I32_ADD,   BRI, I32_NE) \
     X(P_I32_ADD_I_BR_GT_U_I, I, I32_ADD,   BRI, I32_GT_U) \
     X(P_I32_SUB_I_BR_IF_BACK, I, I32_SUB,  BRIF, BR_IF_BACK) \
+    X(P_I32_ADD_I2_BR_IF_BACK, ADDI2, I32_ADD_I2, BRIF, BR_IF_BACK) \
+    X(P_I32_ADD_I2_BR_NE,    ADDI2, I32_ADD_I2, BR, I32_NE) \
+    X(P_I32_ADD_I2_BR_NE_I,  ADDI2, I32_ADD_I2, BRI, I32_NE) \
     X(P_I32_SUB_I_BR_GT_S,   I, I32_SUB,   BR, I32_GT_S) \
     X(P_I32_SUB_I_BR_GT_U_I, I, I32_SUB,   BRI, I32_GT_U) \
     X(P_I32_ADD_BR_EQ_I,     S, I32_ADD,   BRI, I32_EQ) \
@@ -414,6 +419,7 @@
 #define WF__PK_IOP_I(op) WF_IOP_##op##_I
 #define WF__PK_IOP_M(op) WF_IOP_##op##_M
 #define WF__PK_IOP_R(op) WF_IOP_##op##_R
+#define WF__PK_IOP_RL(op) WF_IOP_##op##_RL
 #define WF__PK_IOP_U(op) WF_IOP_##op
 #define WF__PK_IOP_LD(op) WF_IOP_##op
 #define WF__PK_IOP_ST(op) WF_IOP_##op
@@ -433,6 +439,7 @@
 #define WF__PK_CELLS_I 3
 #define WF__PK_CELLS_M 5
 #define WF__PK_CELLS_R 5
+#define WF__PK_CELLS_RL 5
 #define WF__PK_CELLS_U 2
 #define WF__PK_CELLS_LD 4
 #define WF__PK_CELLS_ST 3
@@ -457,6 +464,7 @@
 #define WF__PK_OUT_I WF__PK_YES
 #define WF__PK_OUT_M WF__PK_YES
 #define WF__PK_OUT_R WF__PK_NO
+#define WF__PK_OUT_RL WF__PK_NO
 #define WF__PK_OUT_U WF__PK_YES
 #define WF__PK_OUT_LD WF__PK_YES
 #define WF__PK_OUT_ST WF__PK_NO
@@ -476,6 +484,7 @@
 #define WF__PK_IN_I WF__PK_YES
 #define WF__PK_IN_M WF__PK_YES
 #define WF__PK_IN_R WF__PK_YES
+#define WF__PK_IN_RL WF__PK_YES
 #define WF__PK_IN_U WF__PK_YES
 #define WF__PK_IN_LD WF__PK_YES
 #define WF__PK_IN_ST WF__PK_YES
@@ -495,6 +504,7 @@
 #define WF__PK_LINKCELL_I 2
 #define WF__PK_LINKCELL_M 2
 #define WF__PK_LINKCELL_R 2
+#define WF__PK_LINKCELL_RL 2
 #define WF__PK_LINKCELL_U 2
 #define WF__PK_LINKCELL_LD 2
 #define WF__PK_LINKCELL_ST 2
@@ -517,7 +527,8 @@
 #define WF__IOP_ENUM_SPECIAL(name) WF_IOP_##name,
 #define WF__IOP_ENUM_UN(name) WF_IOP_##name,
 #define WF__IOP_ENUM_UNT(name) WF_IOP_##name,
-#define WF__IOP_ENUM_BIN(name) WF_IOP_##name, WF_IOP_##name##_I, WF_IOP_##name##_M, WF_IOP_##name##_R,
+#define WF__IOP_ENUM_BIN(name)                                                                     \
+    WF_IOP_##name, WF_IOP_##name##_I, WF_IOP_##name##_M, WF_IOP_##name##_R, WF_IOP_##name##_RL,
 #define WF__IOP_ENUM_BINT(name) WF_IOP_##name,
 #define WF__IOP_ENUM_LOAD(name) WF_IOP_##name,
 #define WF__IOP_ENUM_STORE(name) WF_IOP_##name, WF_IOP_##name##_I,
@@ -527,9 +538,7 @@
     WF__PK_IF_LINKED(k1, k2, WF_IOP_##name##_L, ) WF_IOP_##name,
 
 typedef enum wf__iop {
-    WF__IOPS(WF__IOP_ENUM)
-    WF__GEN_PAIRS(WF__IOP_ENUM_PAIR)
-    WF_IOP_COUNT_
+    WF__IOPS(WF__IOP_ENUM) WF__GEN_PAIRS(WF__IOP_ENUM_PAIR) WF_IOP_COUNT_
 } wf__iop_t;
 
 #endif

@@ -389,6 +389,120 @@ static void test_axpy_loop(void)
 }
 
 /*
+** mem[p] = mem[p] op v with v computed after the load: the load joins the op
+** (NAME_RL, NAME_R when commutative); not across what may trap or write the
+** address. Traps name the load.
+*/
+static void test_load_op_store(void)
+{
+    wf_module_t *m =
+        load("(module (memory 1)"
+             "  (func (export \"sub\") (param i32 i32) (result i32)"
+             "    (i32.store (local.get 0) (i32.sub (i32.load (local.get 0))"
+             "      (i32.mul (local.get 1) (i32.const 3))))"
+             "    (i32.load (local.get 0)))"
+             "  (func (export \"add\") (param i32 i32) (result i32)"
+             "    (i32.store offset=4 (local.get 0) (i32.add (i32.load offset=4 (local.get 0))"
+             "      (i32.xor (local.get 1) (i32.const 1))))"
+             "    (i32.load offset=4 (local.get 0)))"
+             "  (func (export \"fsub\") (param i32 i32) (result i32) (local f64)"
+             "    (local.set 2 (f64.convert_i32_s (local.get 1)))"
+             "    (f64.store (local.get 0) (f64.sub (f64.load (local.get 0))"
+             "      (f64.mul (local.get 2) (local.get 2))))"
+             "    (i32.trunc_f64_s (f64.load (local.get 0))))"
+             /* a load between may trap first: stays apart */
+             "  (func (export \"between\") (param i32 i32) (result i32)"
+             "    (i32.store (local.get 0) (i32.sub (i32.load (local.get 0))"
+             "      (i32.load (local.get 1))))"
+             "    (i32.load (local.get 0)))"
+             /* the address changes between: stays apart */
+             "  (func (export \"moved\") (param i32 i32) (result i32)"
+             "    (i32.store (local.get 0) (i32.sub (i32.load (local.get 0))"
+             "      (local.tee 0 (i32.add (local.get 0) (local.get 1)))))"
+             "    (i32.load (local.get 0))))");
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    CHECK(strstr(listing(m, 0), "I32_SUB_RL") != NULL);
+    CHECK(strstr(listing(m, 0), "I32_LOAD         ") != NULL); /* the final load only */
+    CHECK_INT(count(listing(m, 0), "I32_LOAD"), 1);
+    CHECK(strstr(listing(m, 1), "I32_ADD_R") != NULL);
+    CHECK(strstr(listing(m, 2), "F64_SUB_RL") != NULL);
+    CHECK(strstr(listing(m, 3), "_RL") == NULL);
+    CHECK(strstr(listing(m, 4), "_RL") == NULL);
+    wf_instance_t *inst = NULL;
+    wf_error_info_t err;
+    CHECK_INT(wf_instance_new(m, NULL, 0, NULL, &inst, &err), WF_OK);
+    if (inst) {
+        CHECK_INT(run2(inst, "sub", 16, 5), -15);
+        CHECK_INT(run2(inst, "sub", 16, 5), -30);
+        CHECK_INT(run2(inst, "add", 16, 6), 7);
+        CHECK_INT(run2(inst, "fsub", 32, 3), -9);
+        CHECK_INT(run2(inst, "fsub", 32, 2), -13);
+        /* mem[40] = 0 - mem[16] (-30) */
+        CHECK_INT(run2(inst, "between", 40, 16), 30);
+        /* mem[16] = -30 - (16 + 8); then p = 24: mem[24] is 0 */
+        CHECK_INT(run2(inst, "moved", 16, 8), 0);
+        CHECK_INT(run2(inst, "sub", 16, 0), -54);
+        /* the trap is the load's (the first access), the store's offset
+           otherwise */
+        size_t at = trap_offset(inst, "sub", 65534, 1);
+        CHECK(at != 0);
+        CHECK_INT(m->bytes[at], 0x28); /* i32.load */
+        at = trap_offset(inst, "fsub", 65530, 1);
+        CHECK(at != 0);
+        CHECK_INT(m->bytes[at], 0x2B); /* f64.load */
+        wf_instance_free(inst);
+    }
+    wf_module_free(m);
+}
+
+/*
+** Generated pairs (ops.h WF__GEN_PAIRS) in their plain and linked forms:
+** results, a trap in the second step, and i32.sub of a constant joining
+** an add.
+*/
+static void test_generated_pairs(void)
+{
+    wf_module_t *m = load("(module (memory 1)"
+                          /* linked: the load's address is the add's result */
+                          "  (func (export \"add_load\") (param i32 i32) (result i32)"
+                          "    (i32.load (i32.add (local.get 0) (local.get 1))))"
+                          /* plain: the add writes a local the load does not read */
+                          "  (func (export \"shl_add\") (param i32 i32) (result i32) (local i32)"
+                          "    (local.set 2 (i32.shl (local.get 0) (i32.const 2)))"
+                          "    (i32.mul (i32.add (local.get 0) (local.get 1)) (local.get 2)))"
+                          /* a loop counted down by i32.sub joining the add before it, then
+                             the back branch */
+                          "  (func (export \"count\") (param i32 i32) (result i32)"
+                          "    (loop $l"
+                          "      (local.set 1 (i32.add (local.get 1) (i32.const 3)))"
+                          "      (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))"
+                          "    (local.get 1))"
+                          "  (data (i32.const 8) \"\\2a\"))");
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    CHECK(strstr(listing(m, 0), "P_I32_ADD_LOAD_L") != NULL);
+    CHECK(strstr(listing(m, 1), "P_I32_SHL_I_ADD ") != NULL);
+    CHECK(strstr(listing(m, 2), "P_I32_ADD_I2_BR_IF_BACK") != NULL);
+    wf_instance_t *inst = NULL;
+    wf_error_info_t err;
+    CHECK_INT(wf_instance_new(m, NULL, 0, NULL, &inst, &err), WF_OK);
+    if (inst) {
+        CHECK_INT(run2(inst, "add_load", 5, 3), 42);
+        CHECK_INT(run2(inst, "shl_add", 5, 3), 160);
+        CHECK_INT(run2(inst, "count", 4, 1), 13);
+        /* the add cannot trap; the load, the pair's second step, does */
+        size_t at = trap_offset(inst, "add_load", 65535, 1);
+        CHECK(at != 0);
+        CHECK_INT(m->bytes[at], 0x28); /* i32.load */
+        wf_instance_free(inst);
+    }
+    wf_module_free(m);
+}
+
+/*
 ** The same loop run whole inside the handler with its state in registers:
 ** what it leaves in the locals, its polls (fuel), and the form that cannot
 ** (an instruction before the body at the loop head).
@@ -484,6 +598,8 @@ int main(void)
     test_pairs();
     test_axpy_loop();
     test_axpy_register_loop();
+    test_load_op_store();
+    test_generated_pairs();
     test_unsupported();
     return TEST_DONE();
 }
