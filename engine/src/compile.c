@@ -750,8 +750,9 @@ static bool inverse_compare(uint16_t iop, wf__iop_t *out)
     INV(t, EQ, NE)                                                                                 \
     INV(t, NE, EQ)                                                                                 \
     INV(t, LT_S, GE_S)                                                                             \
-    INV(t, GE_S, LT_S) INV(t, LT_U, GE_U) INV(t, GE_U, LT_U) INV(t, GT_S, LE_S) INV(t, LE_S, GT_S) \
-        INV(t, GT_U, LE_U) INV(t, LE_U, GT_U)
+    INV(t, GE_S, LT_S)                                                                             \
+    INV(t, LT_U, GE_U) INV(t, GE_U, LT_U) INV(t, GT_S, LE_S) INV(t, LE_S, GT_S) INV(t, GT_U, LE_U) \
+        INV(t, LE_U, GT_U)
         INVS(I32) INVS(I64)
 #undef INVS
 #undef INV
@@ -849,7 +850,8 @@ static wf__iop_t swapped_op(wf__iop_t iop)
         SW_SAME(I32)
         SW_SAME(I64)
         SW_SAME(F32)
-        SW_SAME(F64) SW(I32, LT_S, GT_S) SW(I32, LT_U, GT_U) SW(I32, LE_S, GE_S) SW(I32, LE_U, GE_U)
+        SW_SAME(F64)
+        SW(I32, LT_S, GT_S) SW(I32, LT_U, GT_U) SW(I32, LE_S, GE_S) SW(I32, LE_U, GE_U)
             SW(I64, LT_S, GT_S) SW(I64, LT_U, GT_U) SW(I64, LE_S, GE_S) SW(I64, LE_U, GE_U)
                 SW(F32, LT, GT) SW(F32, LE, GE) SW(F64, LT, GT) SW(F64, LE, GE)
 #undef SW
@@ -1663,24 +1665,16 @@ static const struct {
     uint16_t second, pair;
     uint8_t link;
 } pair_table[] = {
-    {WF_IOP_F64_MUL_M, 5, WF_IOP_F64_ADD_R, WF_IOP_P_F64_MUL_M_ADD_R, LINK_A},
-    {WF_IOP_F64_MUL, 3, WF_IOP_F64_ADD_R, WF_IOP_P_F64_MUL_ADD_R, LINK_A},
-    {WF_IOP_F64_MUL, 3, WF_IOP_F64_ADD, WF_IOP_P_F64_MUL_ADD, LINK_AB},
-    {WF_IOP_F64_MUL, 3, WF_IOP_F64_SUB, WF_IOP_P_F64_MUL_SUB, LINK_B},
-    {WF_IOP_F64_MUL, 3, WF_IOP_F64_MUL, WF_IOP_P_F64_MUL_MUL, LINK_AB},
-    {WF_IOP_F64_ADD, 3, WF_IOP_F64_ADD, WF_IOP_P_F64_ADD_ADD, LINK_AB},
-    {WF_IOP_F64_SUB_M, 5, WF_IOP_F64_MUL, WF_IOP_P_F64_SUB_M_MUL, LINK_AB},
-    {WF_IOP_F64_SUB, 3, WF_IOP_I64_STORE, WF_IOP_P_F64_SUB_I64_STORE, LINK_A},
-    {WF_IOP_F64_SQRT, 2, WF_IOP_F64_MUL, WF_IOP_P_F64_SQRT_MUL, LINK_AB},
-/* the generated pairs (after the hand-written ones, which win a tie; each
-   linked form before its plain one) */
+#define LINK_BY_CELL(k) ((k) == 1 ? LINK_OP1 : (k) == 2 ? LINK_A : LINK_B)
+/* the generated pairs (each linked form before its plain one) */
 /* clang-format off */
 #define PAIR_ENTRY(name, k1, op1, k2, op2) \
     WF__PK_IF_LINKED(k1, k2, {WF__PK_IOP_##k1(op1), WF__PK_CELLS_##k1, WF__PK_IOP_##k2(op2), \
-                              WF_IOP_##name##_L, WF__PK_LINKCELL_##k2 == 1 ? LINK_OP1 : LINK_A}, ) \
+                              WF_IOP_##name##_L, LINK_BY_CELL(WF__PK_LINKCELL_##k2)}, ) \
     {WF__PK_IOP_##k1(op1), WF__PK_CELLS_##k1, WF__PK_IOP_##k2(op2), WF_IOP_##name, LINK_NONE},
     WF__GEN_PAIRS(PAIR_ENTRY)
 #undef PAIR_ENTRY
+#undef LINK_BY_CELL
     /* clang-format on */
 };
 #define WF__PAIRS (sizeof pair_table / sizeof pair_table[0])
@@ -1706,8 +1700,8 @@ static const struct {
     uint16_t third, triple;
     uint8_t link; /* between the pair's second instruction and the third */
 } triple_table[] = {
-    {WF_IOP_P_F64_MUL_M_ADD_R, 12, WF_IOP_I32_ADD_I2, WF_IOP_T_F64_MUL_M_ADD_R_ADD_I2, LINK_NONE},
-    {WF_IOP_P_F64_MUL_SUB, 8, WF_IOP_I64_STORE, WF_IOP_T_F64_MUL_SUB_I64_STORE, LINK_A},
+    {WF_IOP_P_F64_MUL_M_ADD_R_L, 12, WF_IOP_I32_ADD_I2, WF_IOP_T_F64_MUL_M_ADD_R_ADD_I2, LINK_NONE},
+    {WF_IOP_P_F64_MUL_SUB_L, 8, WF_IOP_I64_STORE, WF_IOP_T_F64_MUL_SUB_I64_STORE, LINK_A},
     {WF_IOP_P_I32_SUB_I_F64_MUL, 8, WF_IOP_F64_ADD_R, WF_IOP_T_I32_SUB_I_F64_MUL_ADD_R, LINK_A},
     {WF_IOP_P_I64_LOAD_F64_SUB_M, 11, WF_IOP_F64_MUL, WF_IOP_T_I64_LOAD_F64_SUB_M_MUL, LINK_NONE},
     {WF_IOP_P_I32_ROTL_I_ROTL_I, 8, WF_IOP_I32_XOR, WF_IOP_T_I32_ROTL_I_ROTL_I_XOR, LINK_BOTH},
@@ -1760,7 +1754,16 @@ static bool is_axpy(const compiler_t *c, size_t at)
 /* Whether op reads operands 2 and 3 as slots whose order does not matter. */
 static bool commutative_slots(uint16_t op)
 {
-    return op == WF_IOP_I32_ADD2 || (op < WF_IOP_COUNT_ && swapped_op((wf__iop_t)op) == op);
+    switch (op) {
+    case WF_IOP_I32_ADD2:
+    case WF_IOP_F32_ADD:
+    case WF_IOP_F32_MUL:
+    case WF_IOP_F64_ADD:
+    case WF_IOP_F64_MUL:
+        return true;
+    default:
+        return op < WF_IOP_COUNT_ && swapped_op((wf__iop_t)op) == op;
+    }
 }
 
 /* Whether a label sits at cell at (*l: a cursor into the ascending list). */

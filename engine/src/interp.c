@@ -268,8 +268,7 @@ WF__IOPS(OPFN)
 #define H_UN(name, cells, TA, TR, EXPR)                                                            \
     CASE(name)                                                                                     \
     {                                                                                              \
-        CT_##TA a = RD_##TA(S(2));                                                                 \
-        S(1) = WR_##TR(EXPR);                                                                      \
+        GSTEP_U(0, name, S(2));                                                                    \
         NEXT(3);                                                                                   \
     }
 #define H_UNT(name, cells, TA, TR, FN)                                                             \
@@ -285,52 +284,17 @@ WF__IOPS(OPFN)
         S(1) = WR_##TR(r);                                                                         \
         NEXT(3);                                                                                   \
     }
-#define H_BIN(name, cells, TA, TB, TR, EXPR)                                                       \
-    CASE(name)                                                                                     \
+/* The BIN forms, each the step of that kind (GSTEP_*, below) at cell 0. */
+#define H_BIN_FORM(name, suffix, KIND, total)                                                      \
+    CASE(name##suffix)                                                                             \
     {                                                                                              \
-        CT_##TA a = RD_##TA(S(2));                                                                 \
-        CT_##TB b = RD_##TB(S(3));                                                                 \
-        S(1) = WR_##TR(EXPR);                                                                      \
-        NEXT(4);                                                                                   \
-    }                                                                                              \
-    CASE(name##_I)                                                                                 \
-    {                                                                                              \
-        CT_##TA a = RD_##TA(S(2));                                                                 \
-        CT_##TB b = RD_##TB(pc[3].u);                                                              \
-        S(1) = WR_##TR(EXPR);                                                                      \
-        NEXT(4);                                                                                   \
-    }                                                                                              \
-    CASE(name##_M)                                                                                 \
-    {                                                                                              \
-        CT_##TA a = RD_##TA(S(2));                                                                 \
-        uint64_t ea = EA(3);                                                                       \
-        MT_##TB raw;                                                                               \
-        MEM_CHECK(ea, sizeof raw);                                                                 \
-        memcpy(&raw, mem_base + ea, sizeof raw);                                                   \
-        CT_##TB b = RD_##TB(raw);                                                                  \
-        S(1) = WR_##TR(EXPR);                                                                      \
-        NEXT(6);                                                                                   \
-    }                                                                                              \
-    CASE(name##_R)                                                                                 \
-    {                                                                                              \
-        CT_##TA a = RD_##TA(S(2));                                                                 \
-        uint64_t ea = EA(3);                                                                       \
-        MT_##TB raw;                                                                               \
-        MEM_CHECK(ea, sizeof raw);                                                                 \
-        memcpy(&raw, mem_base + ea, sizeof raw);                                                   \
-        CT_##TB b = RD_##TB(raw);                                                                  \
-        raw = (MT_##TB)WR_##TR(EXPR);                                                              \
-        memcpy(mem_base + ea, &raw, sizeof raw);                                                   \
-        NEXT(6);                                                                                   \
-    }                                                                                              \
-    CASE(name##_RL)                                                                                \
-    {                                                                                              \
-        uint64_t y_ = S(2);                                                                        \
-        uint64_t ea = EA(3);                                                                       \
-        MEM_CHECK(ea, opwidth_##name);                                                             \
-        opput_##name(mem_base + ea, opfn_##name(opmem_##name(mem_base + ea), y_));                 \
-        NEXT(6);                                                                                   \
+        GSTEP_##KIND(0, name, S(2));                                                               \
+        NEXT(total);                                                                               \
     }
+#define H_BIN(name, cells, TA, TB, TR, EXPR)                                                       \
+    H_BIN_FORM(name, , S, 4)                                                                       \
+    H_BIN_FORM(name, _I, I, 4)                                                                     \
+    H_BIN_FORM(name, _M, M, 6) H_BIN_FORM(name, _R, R, 6) H_BIN_FORM(name, _RL, RL, 6)
 #define H_BINT(name, cells, TA, TB, TR, FN)                                                        \
     CASE(name)                                                                                     \
     {                                                                                              \
@@ -348,79 +312,44 @@ WF__IOPS(OPFN)
 #define H_LOAD(name, cells, MT, CONV)                                                              \
     CASE(name)                                                                                     \
     {                                                                                              \
-        uint64_t ea = EA(2);                                                                       \
-        MT v;                                                                                      \
-        MEM_CHECK(ea, sizeof v);                                                                   \
-        memcpy(&v, mem_base + ea, sizeof v);                                                       \
-        S(1) = CONV(v);                                                                            \
+        GSTEP_LD(0, name, S(2));                                                                   \
         NEXT(5);                                                                                   \
     }
 #define H_STORE(name, cells, MT)                                                                   \
     CASE(name)                                                                                     \
     {                                                                                              \
-        uint64_t ea = (uint64_t)(uint32_t)S(1) + pc[3].u;                                          \
-        MT v = (MT)S(2);                                                                           \
-        MEM_CHECK(ea, sizeof v);                                                                   \
-        memcpy(mem_base + ea, &v, sizeof v);                                                       \
+        GSTEP_ST(0, name, S(2));                                                                   \
         NEXT(4);                                                                                   \
     }                                                                                              \
     CASE(name##_I)                                                                                 \
     {                                                                                              \
-        uint64_t ea = (uint64_t)(uint32_t)S(1) + pc[3].u;                                          \
-        MT v = (MT)pc[2].u;                                                                        \
-        MEM_CHECK(ea, sizeof v);                                                                   \
-        memcpy(mem_base + ea, &v, sizeof v);                                                       \
+        GSTEP_STI(0, name, 0);                                                                     \
         NEXT(4);                                                                                   \
     }
 #define H(name, cat, ...) H_##cat(name, __VA_ARGS__)
 
-#define FUSED(name, EXPR)                                                                          \
-    CASE(BR_I32_##name)                                                                            \
+/* Compare-and-branch on op (a BIN comparison): BR_op and BR_op_I. */
+#define FUSED(op)                                                                                  \
+    CASE(BR_##op)                                                                                  \
     {                                                                                              \
-        uint32_t a = (uint32_t)S(1);                                                               \
-        uint32_t b = (uint32_t)S(2);                                                               \
-        if (EXPR)                                                                                  \
-            BRANCH(pc[3].i);                                                                       \
+        GSTEP_BR(0, op, S(1));                                                                     \
         NEXT(4);                                                                                   \
     }                                                                                              \
-    CASE(BR_I32_##name##_I)                                                                        \
+    CASE(BR_##op##_I)                                                                              \
     {                                                                                              \
-        uint32_t a = (uint32_t)S(1);                                                               \
-        uint32_t b = (uint32_t)pc[2].u;                                                            \
-        if (EXPR)                                                                                  \
-            BRANCH(pc[3].i);                                                                       \
+        GSTEP_BRI(0, op, S(1));                                                                    \
         NEXT(4);                                                                                   \
     }
 
-#define FUSED_M(name, EXPR)                                                                        \
-    CASE(BR_I32_##name##_M)                                                                        \
+/* The same with b loaded from memory: BR_op_M. */
+#define FUSED_M(op)                                                                                \
+    CASE(BR_##op##_M)                                                                              \
     {                                                                                              \
-        uint32_t a = (uint32_t)S(1);                                                               \
         uint64_t ea = EA(2);                                                                       \
-        uint32_t b;                                                                                \
-        MEM_CHECK(ea, sizeof b);                                                                   \
-        memcpy(&b, mem_base + ea, sizeof b);                                                       \
-        if (EXPR)                                                                                  \
+        MEM_CHECK(ea, opwidth_##op);                                                               \
+        if ((uint32_t)opfn_##op(S(1), opmem_##op(mem_base + ea)))                                  \
             BRANCH(pc[5].i);                                                                       \
         NEXT(6);                                                                                   \
-    }
-
-#define FUSEDF(T, name, EXPR)                                                                      \
-    CASE(BR_##T##_##name)                                                                          \
-    {                                                                                              \
-        CT_##T a = RD_##T(S(1));                                                                   \
-        CT_##T b = RD_##T(S(2));                                                                   \
-        if (EXPR)                                                                                  \
-            BRANCH(pc[3].i);                                                                       \
-        NEXT(4);                                                                                   \
-    }                                                                                              \
-    CASE(BR_##T##_##name##_I)                                                                      \
-    {                                                                                              \
-        CT_##T a = RD_##T(S(1));                                                                   \
-        CT_##T b = RD_##T(pc[2].u);                                                                \
-        if (EXPR)                                                                                  \
-            BRANCH(pc[3].i);                                                                       \
-        NEXT(4);                                                                                   \
     }
 
 /*
@@ -447,137 +376,6 @@ WF__IOPS(OPFN)
         memcpy(mem_base + (q), &raw_, sizeof raw_);                                                \
     } while (0)
 
-#define STEP_BIN(base, T, EXPR)                                                                    \
-    do {                                                                                           \
-        CT_##T a = RD_##T(SP(base, 2));                                                            \
-        CT_##T b = RD_##T(SP(base, 3));                                                            \
-        SP(base, 1) = WR_##T(EXPR);                                                                \
-    } while (0)
-#define STEP_BIN_I(base, T, EXPR)                                                                  \
-    do {                                                                                           \
-        CT_##T a = RD_##T(SP(base, 2));                                                            \
-        CT_##T b = RD_##T(pc[(base) + 3].u);                                                       \
-        SP(base, 1) = WR_##T(EXPR);                                                                \
-    } while (0)
-#define STEP_BIN_M(base, T, EXPR)                                                                  \
-    do {                                                                                           \
-        CT_##T a = RD_##T(SP(base, 2));                                                            \
-        uint64_t ea = EA((base) + 3);                                                              \
-        MT_##T raw;                                                                                \
-        MEM_CHECK_AT(base, ea, sizeof raw);                                                        \
-        memcpy(&raw, mem_base + ea, sizeof raw);                                                   \
-        CT_##T b = RD_##T(raw);                                                                    \
-        SP(base, 1) = WR_##T(EXPR);                                                                \
-    } while (0)
-#define STEP_BIN_R(base, T, EXPR)                                                                  \
-    do {                                                                                           \
-        CT_##T a = RD_##T(SP(base, 2));                                                            \
-        uint64_t ea = EA((base) + 3);                                                              \
-        MT_##T raw;                                                                                \
-        MEM_CHECK_AT(base, ea, sizeof raw);                                                        \
-        memcpy(&raw, mem_base + ea, sizeof raw);                                                   \
-        CT_##T b = RD_##T(raw);                                                                    \
-        raw = (MT_##T)WR_##T(EXPR);                                                                \
-        memcpy(mem_base + ea, &raw, sizeof raw);                                                   \
-    } while (0)
-#define STEP_STORE(base, MT)                                                                       \
-    do {                                                                                           \
-        uint64_t ea = (uint64_t)(uint32_t)SP(base, 1) + pc[(base) + 3].u;                          \
-        MT v = (MT)SP(base, 2);                                                                    \
-        MEM_CHECK_AT(base, ea, sizeof v);                                                          \
-        memcpy(mem_base + ea, &v, sizeof v);                                                       \
-    } while (0)
-#define STEP_UN(base, T, EXPR)                                                                     \
-    do {                                                                                           \
-        CT_##T a = RD_##T(SP(base, 2));                                                            \
-        SP(base, 1) = WR_##T(EXPR);                                                                \
-    } while (0)
-#define STEP_LOAD(base, MT, CONV)                                                                  \
-    do {                                                                                           \
-        uint64_t ea = EA((base) + 2);                                                              \
-        MT v;                                                                                      \
-        MEM_CHECK_AT(base, ea, sizeof v);                                                          \
-        memcpy(&v, mem_base + ea, sizeof v);                                                       \
-        SP(base, 1) = CONV(v);                                                                     \
-    } while (0)
-/*
-** Steps that hand their result on in a register (r) or take their operand
-** a or b from one (x): compile.c pairs these only where the second
-** instruction reads the first one's result (the link).
-*/
-#define STEP_BIN_TO(base, T, r, EXPR)                                                              \
-    do {                                                                                           \
-        CT_##T a = RD_##T(SP(base, 2));                                                            \
-        CT_##T b = RD_##T(SP(base, 3));                                                            \
-        r = (EXPR);                                                                                \
-        SP(base, 1) = WR_##T(r);                                                                   \
-    } while (0)
-#define STEP_BIN_I_TO(base, T, r, EXPR)                                                            \
-    do {                                                                                           \
-        CT_##T a = RD_##T(SP(base, 2));                                                            \
-        CT_##T b = RD_##T(pc[(base) + 3].u);                                                       \
-        r = (EXPR);                                                                                \
-        SP(base, 1) = WR_##T(r);                                                                   \
-    } while (0)
-#define STEP_UN_TO(base, T, r, EXPR)                                                               \
-    do {                                                                                           \
-        CT_##T a = RD_##T(SP(base, 2));                                                            \
-        r = (EXPR);                                                                                \
-        SP(base, 1) = WR_##T(r);                                                                   \
-    } while (0)
-#define STEP_M_TO(base, T, r, EXPR)                                                                \
-    do {                                                                                           \
-        CT_##T a = RD_##T(SP(base, 2));                                                            \
-        uint64_t ea = EA((base) + 3);                                                              \
-        MT_##T raw;                                                                                \
-        MEM_CHECK_AT(base, ea, sizeof raw);                                                        \
-        memcpy(&raw, mem_base + ea, sizeof raw);                                                   \
-        CT_##T b = RD_##T(raw);                                                                    \
-        r = (EXPR);                                                                                \
-        SP(base, 1) = WR_##T(r);                                                                   \
-    } while (0)
-#define STEP_LA_TO(base, T, r, x, EXPR)                                                            \
-    do {                                                                                           \
-        CT_##T a = (x);                                                                            \
-        CT_##T b = RD_##T(SP(base, 3));                                                            \
-        r = (EXPR);                                                                                \
-        SP(base, 1) = WR_##T(r);                                                                   \
-    } while (0)
-#define STEP_LB_TO(base, T, r, x, EXPR)                                                            \
-    do {                                                                                           \
-        CT_##T a = RD_##T(SP(base, 2));                                                            \
-        CT_##T b = (x);                                                                            \
-        r = (EXPR);                                                                                \
-        SP(base, 1) = WR_##T(r);                                                                   \
-    } while (0)
-#define STEP_R_LA(base, T, x, EXPR)                                                                \
-    do {                                                                                           \
-        CT_##T a = (x);                                                                            \
-        uint64_t ea = EA((base) + 3);                                                              \
-        MT_##T raw;                                                                                \
-        MEM_CHECK_AT(base, ea, sizeof raw);                                                        \
-        memcpy(&raw, mem_base + ea, sizeof raw);                                                   \
-        CT_##T b = RD_##T(raw);                                                                    \
-        raw = (MT_##T)WR_##T(EXPR);                                                                \
-        memcpy(mem_base + ea, &raw, sizeof raw);                                                   \
-    } while (0)
-#define STEP_STORE_V(base, MT, x)                                                                  \
-    do {                                                                                           \
-        uint64_t ea = (uint64_t)(uint32_t)SP(base, 1) + pc[(base) + 3].u;                          \
-        MT v = (MT)(x);                                                                            \
-        MEM_CHECK_AT(base, ea, sizeof v);                                                          \
-        memcpy(mem_base + ea, &v, sizeof v);                                                       \
-    } while (0)
-#define PAIR_L(name, total, STEP1, STEP2)                                                          \
-    CASE(name)                                                                                     \
-    {                                                                                              \
-        double t, u;                                                                               \
-        STEP1;                                                                                     \
-        STEP2;                                                                                     \
-        (void)u;                                                                                   \
-        NEXT(total);                                                                               \
-    }
-
 /* A branch taken by the step at base: its offset counts from there. */
 #define PAIR_BRANCH(base, offset)                                                                  \
     do {                                                                                           \
@@ -595,6 +393,7 @@ WF__IOPS(OPFN)
 */
 #define GSTEP_S(base, op, A) SP(base, 1) = opfn_##op(A, SP(base, 3))
 #define GSTEP_I(base, op, A) SP(base, 1) = opfn_##op(A, pc[(base) + 3].u)
+#define GSTEP_SB(base, op, A) SP(base, 1) = opfn_##op(SP(base, 2), A)
 #define GSTEP_M(base, op, A)                                                                       \
     do {                                                                                           \
         uint64_t ea_ = EA((base) + 3);                                                             \
@@ -678,6 +477,7 @@ WF__IOPS(OPFN)
         goto do_return;                                                                            \
     } while (0)
 #define GSTEPR_S(base, op, r) SP(base, 1) = r = opfn_##op(SP(base, 2), SP(base, 3))
+#define GSTEPR_SB(base, op, r) GSTEPR_S(base, op, r)
 #define GSTEPR_I(base, op, r) SP(base, 1) = r = opfn_##op(SP(base, 2), pc[(base) + 3].u)
 #define GSTEPR_M(base, op, r)                                                                      \
     do {                                                                                           \
@@ -813,89 +613,78 @@ dispatch:
         pc += pc[3 + i].i;
         DISPATCH();
     }
-    FUSED(EQ, a == b)
-    FUSED(NE, a != b)
-    FUSED(LT_S, (int32_t)a < (int32_t)b)
-    FUSED(LT_U, a < b)
-    FUSED(GT_S, (int32_t)a > (int32_t)b)
-    FUSED(GT_U, a > b)
-    FUSED(LE_S, (int32_t)a <= (int32_t)b)
-    FUSED(LE_U, a <= b)
-    FUSED(GE_S, (int32_t)a >= (int32_t)b)
-    FUSED(GE_U, a >= b)
-    FUSED_M(EQ, a == b)
-    FUSED_M(NE, a != b)
-    FUSED_M(LT_S, (int32_t)a < (int32_t)b)
-    FUSED_M(LT_U, a < b)
-    FUSED_M(GT_S, (int32_t)a > (int32_t)b)
-    FUSED_M(GT_U, a > b)
-    FUSED_M(LE_S, (int32_t)a <= (int32_t)b)
-    FUSED_M(LE_U, a <= b)
-    FUSED_M(GE_S, (int32_t)a >= (int32_t)b)
-    FUSED_M(GE_U, a >= b)
-    FUSEDF(F32, EQ, a == b)
-    FUSEDF(F32, NE, a != b)
-    FUSEDF(F32, LT, a < b)
-    FUSEDF(F32, GT, a > b)
-    FUSEDF(F32, LE, a <= b)
-    FUSEDF(F32, GE, a >= b)
-    FUSEDF(F64, EQ, a == b)
-    FUSEDF(F64, NE, a != b)
-    FUSEDF(F64, LT, a < b)
-    FUSEDF(F64, GT, a > b)
-    FUSEDF(F64, LE, a <= b)
-    FUSEDF(F64, GE, a >= b)
+    FUSED(I32_EQ)
+    FUSED(I32_NE)
+    FUSED(I32_LT_S)
+    FUSED(I32_LT_U)
+    FUSED(I32_GT_S)
+    FUSED(I32_GT_U)
+    FUSED(I32_LE_S)
+    FUSED(I32_LE_U)
+    FUSED(I32_GE_S)
+    FUSED(I32_GE_U)
+    FUSED_M(I32_EQ)
+    FUSED_M(I32_NE)
+    FUSED_M(I32_LT_S)
+    FUSED_M(I32_LT_U)
+    FUSED_M(I32_GT_S)
+    FUSED_M(I32_GT_U)
+    FUSED_M(I32_LE_S)
+    FUSED_M(I32_LE_U)
+    FUSED_M(I32_GE_S)
+    FUSED_M(I32_GE_U)
+    FUSED(F32_EQ)
+    FUSED(F32_NE)
+    FUSED(F32_LT)
+    FUSED(F32_GT)
+    FUSED(F32_LE)
+    FUSED(F32_GE)
+    FUSED(F64_EQ)
+    FUSED(F64_NE)
+    FUSED(F64_LT)
+    FUSED(F64_GT)
+    FUSED(F64_LE)
+    FUSED(F64_GE)
     /* ---------------------------------------------------------- pairs ---- */
-    /* float pairs: linked (the second reads the first's result, see above) */
-    PAIR_L(P_F64_MUL_M_ADD_R, 12, STEP_M_TO(0, F64, t, a * b), STEP_R_LA(6, F64, t, a + b))
-    PAIR_L(P_F64_MUL_ADD_R, 10, STEP_BIN_TO(0, F64, t, a * b), STEP_R_LA(4, F64, t, a + b))
-    PAIR_L(P_F64_MUL_ADD, 8, STEP_BIN_TO(0, F64, t, a * b), STEP_LA_TO(4, F64, u, t, a + b))
-    PAIR_L(P_F64_MUL_SUB, 8, STEP_BIN_TO(0, F64, t, a * b), STEP_LB_TO(4, F64, u, t, a - b))
-    PAIR_L(P_F64_MUL_MUL, 8, STEP_BIN_TO(0, F64, t, a * b), STEP_LA_TO(4, F64, u, t, a * b))
-    PAIR_L(P_F64_ADD_ADD, 8, STEP_BIN_TO(0, F64, t, a + b), STEP_LA_TO(4, F64, u, t, a + b))
-    PAIR_L(P_F64_SUB_M_MUL, 10, STEP_M_TO(0, F64, t, a - b), STEP_LA_TO(6, F64, u, t, a * b))
-    PAIR_L(P_F64_SUB_I64_STORE, 8, STEP_BIN_TO(0, F64, t, a - b),
-           STEP_STORE_V(4, uint64_t, WR_F64(t)))
+    /* Triples: a pair (compile.c triple_table) and a third instruction. */
     CASE(T_I32_ROTL_I_ROTL_I_XOR)
     {
         /* linked: the xor takes the two rotations (compile.c checks) */
-        uint32_t t, u;
-        STEP_BIN_I_TO(0, I32, t, wf__rotl32(a, b));
-        STEP_BIN_I_TO(4, I32, u, wf__rotl32(a, b));
-        SP(8, 1) = (uint32_t)(t ^ u);
+        uint64_t t, u;
+        GSTEPR_I(0, I32_ROTL, t);
+        GSTEPR_I(4, I32_ROTL, u);
+        SP(8, 1) = opfn_I32_XOR(t, u);
         NEXT(12);
     }
-    PAIR_L(P_F64_SQRT_MUL, 7, STEP_UN_TO(0, F64, t, sqrt(a)), STEP_LA_TO(3, F64, u, t, a * b))
     CASE(T_F64_MUL_SUB_I64_STORE)
     {
-        double t, u;
-        STEP_BIN_TO(0, F64, t, a * b);
-        STEP_LB_TO(4, F64, u, t, a - b);
-        STEP_STORE_V(8, uint64_t, WR_F64(u));
+        uint64_t t, u;
+        GSTEPR_S(0, F64_MUL, t);
+        SP(4, 1) = u = opfn_F64_SUB(SP(4, 2), t);
+        GSTEP_ST(8, I64_STORE, u);
         NEXT(12);
     }
     CASE(T_I32_SUB_I_F64_MUL_ADD_R)
     {
-        double t;
-        STEP_BIN_I(0, I32, a - b);
-        STEP_BIN_TO(4, F64, t, a * b);
-        STEP_R_LA(8, F64, t, a + b);
+        uint64_t t;
+        GSTEP_I(0, I32_SUB, SP(0, 2));
+        GSTEPR_S(4, F64_MUL, t);
+        GSTEP_R(8, F64_ADD, t);
         NEXT(14);
     }
     CASE(T_I64_LOAD_F64_SUB_M_MUL)
     {
-        STEP_LOAD(0, uint64_t, (uint64_t));
-        STEP_BIN_M(5, F64, a - b);
-        STEP_BIN(11, F64, a * b);
+        GSTEP_LD(0, I64_LOAD, SP(0, 2));
+        GSTEP_M(5, F64_SUB, SP(5, 2));
+        GSTEP_S(11, F64_MUL, SP(11, 2));
         NEXT(15);
     }
     CASE(T_F64_MUL_M_ADD_R_ADD_I2)
     {
-        double t;
-        STEP_M_TO(0, F64, t, a * b);
-        STEP_R_LA(6, F64, t, a + b);
-        SP(12, 1) = (uint32_t)((uint32_t)SP(12, 2) + (uint32_t)pc[15].u);
-        SP(12, 4) = (uint32_t)((uint32_t)SP(12, 5) + (uint32_t)pc[18].u);
+        uint64_t t;
+        GSTEPR_M(0, F64_MUL, t);
+        GSTEP_R(6, F64_ADD, t);
+        GSTEP_ADDI2(12, I32_ADD_I2, SP(12, 2));
         NEXT(19);
     }
     CASE(T_F64_AXPY)
@@ -917,13 +706,12 @@ dispatch:
         F64_AXPY_STEP(0, p, 6, q);
         fp[pc[13].u] = (uint32_t)((uint32_t)q + (uint32_t)pc[15].u);
         fp[pc[16].u] = (uint32_t)((uint32_t)p + (uint32_t)pc[18].u);
-        STEP_M_TO(19, F64, t, a * b);
-        STEP_R_LA(25, F64, t, a + b);
-        SP(31, 1) = (uint32_t)((uint32_t)SP(31, 2) + (uint32_t)pc[34].u);
-        SP(31, 4) = (uint32_t)((uint32_t)SP(31, 5) + (uint32_t)pc[37].u);
-        SP(38, 1) = (uint32_t)((uint32_t)SP(38, 2) + (uint32_t)pc[41].u);
-        if ((uint32_t)SP(42, 1) != (uint32_t)SP(42, 2))
-            PAIR_BRANCH(42, pc[45].i);
+        uint64_t r;
+        GSTEPR_M(19, F64_MUL, r);
+        GSTEP_R(25, F64_ADD, r);
+        GSTEP_ADDI2(31, I32_ADD_I2, SP(31, 2));
+        GSTEP_I(38, I32_ADD, SP(38, 2));
+        GSTEP_BR(42, I32_NE, SP(42, 1));
         NEXT(46);
     }
     CASE(T_F64_AXPY2_LOOP_C)
@@ -968,9 +756,8 @@ dispatch:
         F64_AXPY_STEP(19, p2, 25, q2);
         fp[pc[32].u] = (uint32_t)((uint32_t)q + (uint32_t)pc[34].u);
         fp[pc[35].u] = (uint32_t)((uint32_t)p + (uint32_t)pc[37].u);
-        SP(38, 1) = (uint32_t)((uint32_t)SP(38, 2) + (uint32_t)pc[41].u);
-        if ((uint32_t)SP(42, 1) != (uint32_t)SP(42, 2))
-            PAIR_BRANCH(42, pc[45].i);
+        GSTEP_I(38, I32_ADD, SP(38, 2));
+        GSTEP_BR(42, I32_NE, SP(42, 1));
         NEXT(46);
     }
     CASE(RETURN1)

@@ -114,15 +114,6 @@
        handler, see compile.c fuse_pairs. The cells stay the two
        instructions' own (the second's handler cell unused), so CELLS are
        the first one's and a trap in the second reports the second. */ \
-    X(P_F64_MUL_M_ADD_R,     SPECIAL, 5) \
-    X(P_F64_MUL_ADD_R,       SPECIAL, 3) \
-    X(P_F64_MUL_ADD,         SPECIAL, 3) \
-    X(P_F64_MUL_SUB,         SPECIAL, 3) \
-    X(P_F64_MUL_MUL,         SPECIAL, 3) \
-    X(P_F64_ADD_ADD,         SPECIAL, 3) \
-    X(P_F64_SUB_M_MUL,       SPECIAL, 5) \
-    X(P_F64_SUB_I64_STORE,   SPECIAL, 3) \
-    X(P_F64_SQRT_MUL,        SPECIAL, 2) \
     /* a pair and a third instruction (the same rules) */ \
     X(T_F64_MUL_SUB_I64_STORE, SPECIAL, 3) \
     X(T_I32_SUB_I_F64_MUL_ADD_R, SPECIAL, 3) \
@@ -333,6 +324,7 @@
 ** does:
 **   S, I, M, R  the BIN op OP with b a slot, an immediate, from memory, or
 **               read-modify-write (OP, OP_I, OP_M, OP_R); RL: OP_RL
+**   SB          the BIN op OP with b a slot, linked by b (operand cell 3)
 **   U           the UN op OP
 **   LD, ST, STI the LOAD or STORE op OP (STI: OP_I, storing an immediate)
 **   BR, BRI     the compare-and-branch BR_OP or BR_OP_I (OP: the BIN
@@ -387,6 +379,15 @@
     X(P_COPY_F64_SUB,        COPY, COPY,   S, F64_SUB) \
     X(P_COPY_F64_MUL,        COPY, COPY,   S, F64_MUL) \
     /* floats */ \
+    X(P_F64_MUL_M_ADD_R,     M, F64_MUL,   R, F64_ADD) \
+    X(P_F64_MUL_ADD_R,       S, F64_MUL,   R, F64_ADD) \
+    X(P_F64_MUL_ADD,         S, F64_MUL,   S, F64_ADD) \
+    X(P_F64_MUL_SUB,         S, F64_MUL,   SB, F64_SUB) \
+    X(P_F64_MUL_MUL,         S, F64_MUL,   S, F64_MUL) \
+    X(P_F64_ADD_ADD,         S, F64_ADD,   S, F64_ADD) \
+    X(P_F64_SUB_M_MUL,       M, F64_SUB,   S, F64_MUL) \
+    X(P_F64_SUB_I64_STORE,   S, F64_SUB,   ST, I64_STORE) \
+    X(P_F64_SQRT_MUL,        U, F64_SQRT,  S, F64_MUL) \
     X(P_CONST_F64_DIV,       CONST, CONST, S, F64_DIV) \
     X(P_I32_SUB_I_F64_MUL,   I, I32_SUB,   S, F64_MUL) \
     X(P_I64_LOAD_F64_SUB_M,  LD, I64_LOAD, M, F64_SUB) \
@@ -417,6 +418,7 @@
 /* Each step kind's op (from OP) and operand cells. */
 #define WF__PK_IOP_S(op) WF_IOP_##op
 #define WF__PK_IOP_I(op) WF_IOP_##op##_I
+#define WF__PK_IOP_SB(op) WF_IOP_##op
 #define WF__PK_IOP_M(op) WF_IOP_##op##_M
 #define WF__PK_IOP_R(op) WF_IOP_##op##_R
 #define WF__PK_IOP_RL(op) WF_IOP_##op##_RL
@@ -437,6 +439,7 @@
 #define WF__PK_IOP_RET1(op) WF_IOP_##op
 #define WF__PK_CELLS_S 3
 #define WF__PK_CELLS_I 3
+#define WF__PK_CELLS_SB 3
 #define WF__PK_CELLS_M 5
 #define WF__PK_CELLS_R 5
 #define WF__PK_CELLS_RL 5
@@ -462,6 +465,7 @@
 #define WF__PK_NO(...)
 #define WF__PK_OUT_S WF__PK_YES
 #define WF__PK_OUT_I WF__PK_YES
+#define WF__PK_OUT_SB WF__PK_YES
 #define WF__PK_OUT_M WF__PK_YES
 #define WF__PK_OUT_R WF__PK_NO
 #define WF__PK_OUT_RL WF__PK_NO
@@ -482,6 +486,7 @@
 #define WF__PK_OUT_RET1 WF__PK_NO
 #define WF__PK_IN_S WF__PK_YES
 #define WF__PK_IN_I WF__PK_YES
+#define WF__PK_IN_SB WF__PK_YES
 #define WF__PK_IN_M WF__PK_YES
 #define WF__PK_IN_R WF__PK_YES
 #define WF__PK_IN_RL WF__PK_YES
@@ -502,6 +507,7 @@
 #define WF__PK_IN_RET1 WF__PK_YES
 #define WF__PK_LINKCELL_S 2
 #define WF__PK_LINKCELL_I 2
+#define WF__PK_LINKCELL_SB 3
 #define WF__PK_LINKCELL_M 2
 #define WF__PK_LINKCELL_R 2
 #define WF__PK_LINKCELL_RL 2
