@@ -22,10 +22,18 @@
 **     NAME_M form (operand from memory; operands swapped where that is the
 **     same operation), and a store of that result to the same address its
 **     NAME_R form (read-modify-write);
+**   - a store of op(t, v) where t was loaded from the same address a few
+**     instructions back, with nothing between that can trap or write
+**     memory, t or the address, drops the load and becomes NAME_RL (the
+**     memory value as a; NAME_R when op is commutative);
 **   - a store of a constant takes it as an immediate;
-**   - adjacent copies and adjacent i32 adds run as one instruction.
+**   - adjacent copies and adjacent i32 adds (an i32.sub of a constant is an
+**     add of its negation) run as one instruction.
 ** Every trap keeps the exact wasm offset: a rewritten instruction keeps the
 ** map entry of the part that can trap.
+**
+** When a function is done, fuse_pairs runs adjacent instructions as one
+** handler where ops.h lists the pair (WF__GEN_PAIRS) or a triple.
 **
 ** Branches to block ends are forward fixups patched at `end`; branches to
 ** loops go backwards and poll fuel and interrupts. Code after an

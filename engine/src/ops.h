@@ -110,11 +110,11 @@
     X(BR_I32_LE_U_M, SPECIAL, 5) \
     X(BR_I32_GE_S_M, SPECIAL, 5) \
     X(BR_I32_GE_U_M, SPECIAL, 5) \
-    /* pairs: two adjacent instructions (no label between) run by one
-       handler, see compile.c fuse_pairs. The cells stay the two
-       instructions' own (the second's handler cell unused), so CELLS are
-       the first one's and a trap in the second reports the second. */ \
-    /* a pair and a third instruction (the same rules) */ \
+    /* triples: a pair (WF__GEN_PAIRS below: two adjacent instructions,
+       no label between, run by one handler, see compile.c fuse_pairs) and
+       the instruction after it. The cells stay the instructions' own (the
+       later handler cells unused), so CELLS are the first one's and a trap
+       in a later one reports that one. */ \
     X(T_F64_MUL_SUB_I64_STORE, SPECIAL, 3) \
     X(T_I32_SUB_I_F64_MUL_ADD_R, SPECIAL, 3) \
     X(T_I64_LOAD_F64_SUB_M_MUL, SPECIAL, 4) \
@@ -129,7 +129,8 @@
        eight instructions' own) */ \
     X(T_F64_AXPY2_LOOP,      SPECIAL, 5) \
     /* the same when the second half takes the same a and the addresses the
-       first made, and steps the first's addresses: all kept in registers */ \
+       first made, and steps the first's addresses: all kept in registers
+       (and when the branch goes back to it, the whole loop runs in it) */ \
     X(T_F64_AXPY2_LOOP_C,    SPECIAL, 5) \
     /* data movement */ \
     X(COPY,          SPECIAL, 2)  /* d, s */ \
