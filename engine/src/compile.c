@@ -216,17 +216,24 @@ static void set_offset(compiler_t *c, size_t cell, int64_t offset)
         c->cells[cell].i = offset;
 }
 
-/* Emits fp[d] = fp[s], joining it to a COPY just before (into COPY2). */
+/*
+** Emits fp[d] = fp[s], joining it to a COPY or COPY2 just before (into
+** COPY2 or COPY3: the copies still run in order).
+*/
 static void emit_copy(compiler_t *c, uint32_t d, uint32_t s)
 {
-    if (c->last_copy != SIZE_MAX && !c->oom && c->last_copy + 3 == c->ncells) {
+    if (c->last_copy != SIZE_MAX && !c->oom) {
         size_t at = c->last_copy;
-        set_handler(c, at, WF_IOP_COPY2);
-        emit_u(c, d);
-        emit_u(c, s);
-        c->last_copy = SIZE_MAX;
-        c->last_valid = false;
-        return;
+        bool one = c->last_copy + 3 == c->ncells && is_op(c, at, WF_IOP_COPY);
+        bool two = c->last_copy + 5 == c->ncells && is_op(c, at, WF_IOP_COPY2);
+        if (one || two) {
+            set_handler(c, at, one ? WF_IOP_COPY2 : WF_IOP_COPY3);
+            emit_u(c, d);
+            emit_u(c, s);
+            c->last_copy = one && !c->oom ? at : SIZE_MAX;
+            c->last_valid = false;
+            return;
+        }
     }
     size_t at = emit_op(c, WF_IOP_COPY);
     emit_u(c, d);
@@ -759,8 +766,8 @@ static bool inverse_compare(uint16_t iop, wf__iop_t *out)
     INV(t, NE, EQ)                                                                                 \
     INV(t, LT_S, GE_S)                                                                             \
     INV(t, GE_S, LT_S)                                                                             \
-    INV(t, LT_U, GE_U) INV(t, GE_U, LT_U) INV(t, GT_S, LE_S) INV(t, LE_S, GT_S) INV(t, GT_U, LE_U) \
-        INV(t, LE_U, GT_U)
+    INV(t, LT_U, GE_U)                                                                             \
+    INV(t, GE_U, LT_U) INV(t, GT_S, LE_S) INV(t, LE_S, GT_S) INV(t, GT_U, LE_U) INV(t, LE_U, GT_U)
         INVS(I32) INVS(I64)
 #undef INVS
 #undef INV
@@ -859,9 +866,10 @@ static wf__iop_t swapped_op(wf__iop_t iop)
         SW_SAME(I64)
         SW_SAME(F32)
         SW_SAME(F64)
-        SW(I32, LT_S, GT_S) SW(I32, LT_U, GT_U) SW(I32, LE_S, GE_S) SW(I32, LE_U, GE_U)
-            SW(I64, LT_S, GT_S) SW(I64, LT_U, GT_U) SW(I64, LE_S, GE_S) SW(I64, LE_U, GE_U)
-                SW(F32, LT, GT) SW(F32, LE, GE) SW(F64, LT, GT) SW(F64, LE, GE)
+        SW(I32, LT_S, GT_S)
+        SW(I32, LT_U, GT_U) SW(I32, LE_S, GE_S) SW(I32, LE_U, GE_U) SW(I64, LT_S, GT_S)
+            SW(I64, LT_U, GT_U) SW(I64, LE_S, GE_S) SW(I64, LE_U, GE_U) SW(F32, LT, GT)
+                SW(F32, LE, GE) SW(F64, LT, GT) SW(F64, LE, GE)
 #undef SW
 #undef SW_SAME
                     case WF_IOP_I32_ADD : case WF_IOP_I32_MUL : case WF_IOP_I32_AND
@@ -1063,13 +1071,14 @@ static bool try_read_modify_write(compiler_t *c, wf__iop_t store, const wf__inst
 static bool pure_and_clear_of(const compiler_t *c, size_t x, uint64_t t, uint64_t addr)
 {
     const wf__cell_t *y = c->cells + x;
-    bool two = false; /* writes operand cells 1 and 4 (3 for COPY2) */
-    unsigned second = 0;
+    /* the operand cells it writes: 1, and these (0: none) */
+    unsigned second = 0, third = 0;
     if (is_op(c, x, WF_IOP_COPY2)) {
-        two = true;
         second = 3;
+    } else if (is_op(c, x, WF_IOP_COPY3)) {
+        second = 3;
+        third = 5;
     } else if (is_op(c, x, WF_IOP_I32_ADD2) || is_op(c, x, WF_IOP_I32_ADD_I2)) {
-        two = true;
         second = 4;
     } else if (!is_op(c, x, WF_IOP_CONST) && !is_op(c, x, WF_IOP_COPY)) {
         bool pure = false;
@@ -1078,9 +1087,11 @@ static bool pure_and_clear_of(const compiler_t *c, size_t x, uint64_t t, uint64_
         if (!pure)
             return false;
     }
-    if (y[1].u == t || y[1].u == addr)
-        return false;
-    return !two || (y[second].u != t && y[second].u != addr);
+    const unsigned cells[3] = {1, second, third};
+    for (size_t k = 0; k < 3; k++)
+        if (cells[k] && (y[cells[k]].u == t || y[cells[k]].u == addr))
+            return false;
+    return true;
 }
 
 /*

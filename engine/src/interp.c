@@ -443,6 +443,12 @@ WF__IOPS(OPFN)
         SP(base, 1) = (A);                                                                         \
         SP(base, 3) = SP(base, 4);                                                                 \
     } while (0)
+#define GSTEP_COPY3(base, op, A)                                                                   \
+    do {                                                                                           \
+        SP(base, 1) = (A);                                                                         \
+        SP(base, 3) = SP(base, 4);                                                                 \
+        SP(base, 5) = SP(base, 6);                                                                 \
+    } while (0)
 #define GSTEP_CONST(base, op, A) SP(base, 1) = pc[(base) + 2].u
 #define GSTEP_ADD2(base, op, A)                                                                    \
     do {                                                                                           \
@@ -833,9 +839,13 @@ dispatch:
     }
     CASE(COPY2)
     {
-        S(1) = S(2);
-        S(3) = S(4);
+        GSTEP_COPY2(0, COPY2, S(2));
         NEXT(5);
+    }
+    CASE(COPY3)
+    {
+        GSTEP_COPY3(0, COPY3, S(2));
+        NEXT(7);
     }
     CASE(I32_ADD2)
     {

@@ -135,6 +135,7 @@
     /* data movement */ \
     X(COPY,          SPECIAL, 2)  /* d, s */ \
     X(COPY2,         SPECIAL, 4)  /* d1, s1, d2, s2: two copies in order */ \
+    X(COPY3,         SPECIAL, 6)  /* d1, s1, d2, s2, d3, s3: three */ \
     X(I32_ADD_I2,    SPECIAL, 6)  /* d1, a1, k1, d2, a2, k2: two i32 adds in order */ \
     X(I32_ADD2,      SPECIAL, 6)  /* d1, a1, b1, d2, a2, b2: the same with slots */ \
     X(CONST,         SPECIAL, 2)  /* d, 64-bit immediate */ \
@@ -330,7 +331,7 @@
 **   LD, ST, STI the LOAD or STORE op OP (STI: OP_I, storing an immediate)
 **   BR, BRI     the compare-and-branch BR_OP or BR_OP_I (OP: the BIN
 **               comparison it tests); second only
-**   COPY, COPY2, CONST, ADD2, ADDI2 (I32_ADD2, I32_ADD_I2)
+**   COPY, COPY2, COPY3, CONST, ADD2, ADDI2 (I32_ADD2, I32_ADD_I2)
 **   BRIF, BRUNLESS (OP: BR_IF, BR_IF_BACK or BR_UNLESS), BRBACK, RET1
 **               (RETURN1): second only
 ** A pair whose second step branches or returns ends there.
@@ -376,6 +377,8 @@
     X(P_COPY2_COPY2,         COPY2, COPY2, COPY2, COPY2) \
     X(P_I32_ADD_COPY,        S, I32_ADD,   COPY, COPY) \
     X(P_I32_ADD_I_COPY2,     I, I32_ADD,   COPY2, COPY2) \
+    X(P_I32_ADD_I_COPY3,     I, I32_ADD,   COPY3, COPY3) \
+    X(P_COPY3_COPY2,         COPY3, COPY3, COPY2, COPY2) \
     X(P_F64_ADD_COPY,        S, F64_ADD,   COPY, COPY) \
     X(P_COPY_F64_SUB,        COPY, COPY,   S, F64_SUB) \
     X(P_COPY_F64_MUL,        COPY, COPY,   S, F64_MUL) \
@@ -413,6 +416,8 @@
     X(P_I32_LOAD_BR_IF_BACK, LD, I32_LOAD, BRIF, BR_IF_BACK) \
     X(P_I32_LOAD_BR_UNLESS,  LD, I32_LOAD, BRUNLESS, BR_UNLESS) \
     X(P_COPY_BR_BACK,        COPY, COPY,   BRBACK, BR_BACK) \
+    X(P_COPY2_BR_BACK,       COPY2, COPY2, BRBACK, BR_BACK) \
+    X(P_COPY3_BR_BACK,       COPY3, COPY3, BRBACK, BR_BACK) \
     X(P_I32_ADD_RETURN1,     S, I32_ADD,   RET1, RETURN1)
 /* clang-format on */
 
@@ -431,6 +436,7 @@
 #define WF__PK_IOP_BRI(op) WF_IOP_BR_##op##_I
 #define WF__PK_IOP_COPY(op) WF_IOP_##op
 #define WF__PK_IOP_COPY2(op) WF_IOP_##op
+#define WF__PK_IOP_COPY3(op) WF_IOP_##op
 #define WF__PK_IOP_CONST(op) WF_IOP_##op
 #define WF__PK_IOP_ADD2(op) WF_IOP_##op
 #define WF__PK_IOP_ADDI2(op) WF_IOP_##op
@@ -452,6 +458,7 @@
 #define WF__PK_CELLS_BRI 3
 #define WF__PK_CELLS_COPY 2
 #define WF__PK_CELLS_COPY2 4
+#define WF__PK_CELLS_COPY3 6
 #define WF__PK_CELLS_CONST 2
 #define WF__PK_CELLS_ADD2 6
 #define WF__PK_CELLS_ADDI2 6
@@ -478,6 +485,7 @@
 #define WF__PK_OUT_BRI WF__PK_NO
 #define WF__PK_OUT_COPY WF__PK_YES
 #define WF__PK_OUT_COPY2 WF__PK_NO
+#define WF__PK_OUT_COPY3 WF__PK_NO
 #define WF__PK_OUT_CONST WF__PK_YES
 #define WF__PK_OUT_ADD2 WF__PK_NO
 #define WF__PK_OUT_ADDI2 WF__PK_NO
@@ -499,6 +507,7 @@
 #define WF__PK_IN_BRI WF__PK_YES
 #define WF__PK_IN_COPY WF__PK_YES
 #define WF__PK_IN_COPY2 WF__PK_YES
+#define WF__PK_IN_COPY3 WF__PK_YES
 #define WF__PK_IN_CONST WF__PK_NO
 #define WF__PK_IN_ADD2 WF__PK_YES
 #define WF__PK_IN_ADDI2 WF__PK_YES
@@ -520,6 +529,7 @@
 #define WF__PK_LINKCELL_BRI 1
 #define WF__PK_LINKCELL_COPY 2
 #define WF__PK_LINKCELL_COPY2 2
+#define WF__PK_LINKCELL_COPY3 2
 #define WF__PK_LINKCELL_CONST 2
 #define WF__PK_LINKCELL_ADD2 2
 #define WF__PK_LINKCELL_ADDI2 2

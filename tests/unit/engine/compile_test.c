@@ -479,10 +479,17 @@ static void test_generated_pairs(void)
                           "      (local.set 1 (i32.add (local.get 1) (i32.const 3)))"
                           "      (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))"
                           "    (local.get 1))"
-                          "  (data (i32.const 8) \"\\2a\"))");
+                          /* three copies in a row run as one, in order */
+        "  (func (export \"copies\") (param i32 i32) (result i32) (local i32 i32)"
+        "    (local.set 2 (local.get 0)) (local.set 3 (local.get 1))"
+        "    (local.set 0 (local.get 3))"
+        "    (i32.add (i32.mul (local.get 0) (i32.const 100))"
+        "      (i32.add (i32.mul (local.get 2) (i32.const 10)) (local.get 3))))"
+        "  (data (i32.const 8) \"\\2a\"))");
     CHECK(m != NULL);
     if (!m)
         return;
+    CHECK(strstr(listing(m, 3), "COPY3") != NULL);
     CHECK(strstr(listing(m, 0), "P_I32_ADD_LOAD_L") != NULL);
     CHECK(strstr(listing(m, 1), "P_I32_SHL_I_ADD ") != NULL);
     CHECK(strstr(listing(m, 2), "P_I32_ADD_I2_BR_IF_BACK") != NULL);
@@ -493,6 +500,7 @@ static void test_generated_pairs(void)
         CHECK_INT(run2(inst, "add_load", 5, 3), 42);
         CHECK_INT(run2(inst, "shl_add", 5, 3), 160);
         CHECK_INT(run2(inst, "count", 4, 1), 13);
+        CHECK_INT(run2(inst, "copies", 5, 3), 353);
         /* the add cannot trap; the load, the pair's second step, does */
         size_t at = trap_offset(inst, "add_load", 65535, 1);
         CHECK(at != 0);
