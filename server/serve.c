@@ -73,6 +73,20 @@ static void respond_buf(wf_http_request_t *req, int status, const char *type, wf
 }
 
 /*
+** Whether given equals secret, in a time that depends only on their lengths
+** (not on where they first differ), so the token cannot be guessed byte by
+** byte from response times.
+*/
+static bool secret_equal(const char *given, const char *secret)
+{
+    size_t n = strlen(given), m = strlen(secret);
+    unsigned char diff = n != m;
+    for (size_t i = 0; i < n; i++)
+        diff |= (unsigned char)given[i] ^ (unsigned char)secret[i % (m ? m : 1)];
+    return diff == 0;
+}
+
+/*
 ** Admin access: the bearer token when one is configured; without one, only
 ** clients on the loopback interface.
 */
@@ -80,7 +94,8 @@ static bool admin_allowed(serve_t *s, wf_http_request_t *req)
 {
     if (s->config.admin_token[0]) {
         const char *auth = wf_http_header(req, "Authorization");
-        return auth && !strncasecmp(auth, "Bearer ", 7) && !strcmp(auth + 7, s->config.admin_token);
+        return auth && !strncasecmp(auth, "Bearer ", 7) &&
+               secret_equal(auth + 7, s->config.admin_token);
     }
     const char *remote = wf_http_request_remote(req);
     return !strncmp(remote, "127.", 4) || !strcmp(remote, "::1");

@@ -584,6 +584,24 @@ def section_direct(d):
     check(s == 200 and b == b"[3]\n", "serving after abandoned calls")
 
 
+def section_admin(d, modules):
+    """With admin.token set, /admin/modules needs exactly that bearer token."""
+    token = "s3cret-Token_42"
+    d2 = Daemon(d.wafer, modules, dict(CONFIG, admin={"token": token}), workers=1)
+    try:
+        def status(headers):
+            return call(d2.port, "/admin/modules", method="GET", headers=headers)[0]
+        check(status(None) == 401, "admin without a token -> 401")
+        for wrong in ("s3cret-Token_43", "s3cret-Token_4", token + "x", "", "S3CRET-TOKEN_42"):
+            check(status({"Authorization": "Bearer " + wrong}) == 401,
+                  "admin with a wrong token %r -> 401" % wrong)
+        check(status({"Authorization": "Basic " + token}) == 401, "admin with another scheme -> 401")
+        check(status({"Authorization": "Bearer " + token}) == 200, "admin with the token -> 200")
+        check(status({"Authorization": "bearer " + token}) == 200, "the scheme is case-insensitive")
+    finally:
+        check(d2.stop() == 0, "admin daemon exits 0")
+
+
 def hostile_requests():
     """A few hundred malformed or hostile requests with the statuses allowed."""
     out = []
@@ -905,7 +923,7 @@ def section_shutdown(d):
 def main():
     wafer = sys.argv[1]
     sections = sys.argv[2:] or ["basic", "abi", "errors", "http", "direct", "hostile", "deadline",
-                                "overload", "sighup", "reload", "shutdown"]
+                                "overload", "admin", "sighup", "reload", "shutdown"]
     modules = tempfile.mkdtemp(prefix="wafer-modules-")
     build_modules(modules)
     d = Daemon(wafer, modules, CONFIG)
@@ -917,7 +935,7 @@ def main():
             print("== %s" % name, flush=True)
             try:
                 fn = globals()["section_" + name]
-                if name in ("reload", "overload", "sighup"):
+                if name in ("reload", "overload", "sighup", "admin"):
                     fn(d, modules)
                 else:
                     fn(d)
