@@ -867,9 +867,10 @@ static wf__iop_t swapped_op(wf__iop_t iop)
         SW_SAME(F32)
         SW_SAME(F64)
         SW(I32, LT_S, GT_S)
-        SW(I32, LT_U, GT_U) SW(I32, LE_S, GE_S) SW(I32, LE_U, GE_U) SW(I64, LT_S, GT_S)
-            SW(I64, LT_U, GT_U) SW(I64, LE_S, GE_S) SW(I64, LE_U, GE_U) SW(F32, LT, GT)
-                SW(F32, LE, GE) SW(F64, LT, GT) SW(F64, LE, GE)
+        SW(I32, LT_U, GT_U)
+        SW(I32, LE_S, GE_S) SW(I32, LE_U, GE_U) SW(I64, LT_S, GT_S) SW(I64, LT_U, GT_U)
+            SW(I64, LE_S, GE_S) SW(I64, LE_U, GE_U) SW(F32, LT, GT) SW(F32, LE, GE) SW(F64, LT, GT)
+                SW(F64, LE, GE)
 #undef SW
 #undef SW_SAME
                     case WF_IOP_I32_ADD : case WF_IOP_I32_MUL : case WF_IOP_I32_AND
@@ -923,63 +924,44 @@ static void compile_binary(compiler_t *c, wf__iop_t iop, bool has_imm, uint8_t r
         set_last(c, at, iop);
         return;
     }
-    if (has_imm && vb->kind == V_CONST) {
-        uint64_t imm = vb->imm;
-        uint32_t a = use_slot(c, c->nvs - 2);
-        c->nvs -= 2;
+    uint32_t a = use_slot(c, c->nvs - 2);
+    uint64_t b; /* a slot, or NAME_I's immediate */
+    bool imm = has_imm && vb->kind == V_CONST;
+    if (imm) {
+        b = vb->imm;
         iop = (wf__iop_t)(iop + 1); /* NAME_I follows NAME */
-        /* a - k is a + (0 - k): a subtraction joins like an add */
-        bool add_imm = iop == WF_IOP_I32_ADD_I || iop == WF_IOP_I32_SUB_I;
-        if (add_imm && c->last_addi != SIZE_MAX && c->last_addi_imm &&
-            c->last_addi + 4 == c->ncells && !c->oom) {
-            /* Two adjacent adds of immediates run as one instruction (in
-               order: the second may read what the first wrote). */
-            at = c->last_addi;
-            if (is_op(c, at, WF_IOP_I32_SUB_I))
-                c->cells[at + 3].u = (uint32_t)(0u - (uint32_t)c->cells[at + 3].u);
-            set_handler(c, at, WF_IOP_I32_ADD_I2);
-            emit_u(c, home(c, c->nvs));
-            emit_u(c, a);
-            emit_u(c, iop == WF_IOP_I32_SUB_I ? (uint32_t)(0u - (uint32_t)imm) : imm);
-            push_stack(c, result);
-            set_last(c, at, WF_IOP_I32_ADD_I2);
-            c->last_dst = at + 4;
-            c->last_addi = SIZE_MAX;
-            return;
-        }
-        at = emit_op(c, iop);
-        emit_u(c, home(c, c->nvs));
-        emit_u(c, a);
-        emit_u(c, imm);
-        if (add_imm && !c->oom) {
-            c->last_addi = at;
-            c->last_addi_imm = true;
-        }
     } else {
-        uint32_t a = use_slot(c, c->nvs - 2);
-        uint32_t b = use_slot(c, c->nvs - 1);
-        c->nvs -= 2;
-        if (iop == WF_IOP_I32_ADD && c->last_addi != SIZE_MAX && !c->last_addi_imm &&
-            c->last_addi + 4 == c->ncells && !c->oom) {
-            at = c->last_addi;
-            set_handler(c, at, WF_IOP_I32_ADD2);
-            emit_u(c, home(c, c->nvs));
-            emit_u(c, a);
-            emit_u(c, b);
-            push_stack(c, result);
-            set_last(c, at, WF_IOP_I32_ADD2);
-            c->last_dst = at + 4;
-            c->last_addi = SIZE_MAX;
-            return;
-        }
-        at = emit_op(c, iop);
+        b = use_slot(c, c->nvs - 1);
+    }
+    c->nvs -= 2;
+    /* An i32 add joins an adjacent one of the same form; a - k is a + (0 - k),
+       so a subtraction of a constant joins like an add of one. */
+    bool add = imm ? iop == WF_IOP_I32_ADD_I || iop == WF_IOP_I32_SUB_I : iop == WF_IOP_I32_ADD;
+    if (add && c->last_addi != SIZE_MAX && c->last_addi_imm == imm &&
+        c->last_addi + 4 == c->ncells && !c->oom) {
+        /* Two adjacent adds run as one instruction (in order: the second
+           may read what the first wrote). */
+        at = c->last_addi;
+        if (is_op(c, at, WF_IOP_I32_SUB_I))
+            c->cells[at + 3].u = (uint32_t)(0u - (uint32_t)c->cells[at + 3].u);
+        wf__iop_t two = imm ? WF_IOP_I32_ADD_I2 : WF_IOP_I32_ADD2;
+        set_handler(c, at, two);
         emit_u(c, home(c, c->nvs));
         emit_u(c, a);
-        emit_u(c, b);
-        if (iop == WF_IOP_I32_ADD && !c->oom) {
-            c->last_addi = at;
-            c->last_addi_imm = false;
-        }
+        emit_u(c, iop == WF_IOP_I32_SUB_I ? (uint32_t)(0u - (uint32_t)b) : b);
+        push_stack(c, result);
+        set_last(c, at, two);
+        c->last_dst = at + 4;
+        c->last_addi = SIZE_MAX;
+        return;
+    }
+    at = emit_op(c, iop);
+    emit_u(c, home(c, c->nvs));
+    emit_u(c, a);
+    emit_u(c, b);
+    if (add && !c->oom) {
+        c->last_addi = at;
+        c->last_addi_imm = imm;
     }
     push_stack(c, result);
     set_last(c, at, iop);
