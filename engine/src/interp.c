@@ -360,6 +360,20 @@ WF__IOPS(OPFN)
 /* MEM_CHECK_AT(base, ea, width): MEM_CHECK reporting the step at base (bounds.h). */
 
 /*
+** T_F64_AXPY's three instructions (cells in its comment below), the first
+** part of T_F64_AXPY2_LOOP too.
+*/
+#define F64_AXPY_TRIPLE()                                                                          \
+    do {                                                                                           \
+        uint64_t p = (uint32_t)S(3), q = (uint32_t)S(9);                                           \
+        double a = RD_F64(S(2));                                                                   \
+        double t;                                                                                  \
+        F64_AXPY_STEP(0, p, 6, q);                                                                 \
+        fp[pc[13].u] = (uint32_t)((uint32_t)q + (uint32_t)pc[15].u);                               \
+        fp[pc[16].u] = (uint32_t)((uint32_t)p + (uint32_t)pc[18].u);                               \
+    } while (0)
+
+/*
 ** One f64 axpy step of the fused loop handlers: t = a * mem[p]; mem[q] += t.
 ** The cells at p_cell and q_cell are where a trap in either access reports.
 ** Uses the handler's double a and t.
@@ -696,22 +710,12 @@ dispatch:
     CASE(T_F64_AXPY)
     {
         /* cells: [MUL_M t a p 0 0] [ADD_R - t q 0 0] [ADD_I2 q' q k p' p k'] */
-        uint64_t p = (uint32_t)S(3), q = (uint32_t)S(9);
-        double a = RD_F64(S(2));
-        double t;
-        F64_AXPY_STEP(0, p, 6, q);
-        fp[pc[13].u] = (uint32_t)((uint32_t)q + (uint32_t)pc[15].u);
-        fp[pc[16].u] = (uint32_t)((uint32_t)p + (uint32_t)pc[18].u);
+        F64_AXPY_TRIPLE();
         NEXT(19);
     }
     CASE(T_F64_AXPY2_LOOP)
     {
-        uint64_t p = (uint32_t)S(3), q = (uint32_t)S(9);
-        double a = RD_F64(S(2));
-        double t;
-        F64_AXPY_STEP(0, p, 6, q);
-        fp[pc[13].u] = (uint32_t)((uint32_t)q + (uint32_t)pc[15].u);
-        fp[pc[16].u] = (uint32_t)((uint32_t)p + (uint32_t)pc[18].u);
+        F64_AXPY_TRIPLE();
         uint64_t r;
         GSTEPR_M(19, F64_MUL, r);
         GSTEP_R(25, F64_ADD, r);
