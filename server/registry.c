@@ -46,9 +46,7 @@ typedef struct entry {
     char error[512]; /* the last load error, or "" */
     double error_at;
     bool marked; /* found by this scan */
-    /* calls answered, by class, and their total time (for /metrics) */
-    uint64_t calls_ok, calls_client_error, calls_trap, calls_timeout, calls_other;
-    uint64_t call_us;
+    wf_module_counters_t *counters; /* owned reference, handed to each version */
 } entry_t;
 
 struct wf_registry {
@@ -89,10 +87,10 @@ static void errorf(char *err, size_t size, const char *fmt, ...)
 
 /* ----------------------------------------------------------- versions -- */
 
-static void inflight_release(wf_inflight_t *inflight)
+static void counters_release(wf_module_counters_t *counters)
 {
-    if (inflight && atomic_fetch_sub(&inflight->refs, 1) == 1)
-        free(inflight);
+    if (counters && atomic_fetch_sub(&counters->refs, 1) == 1)
+        free(counters);
 }
 
 wf_version_t *wf_version_retain(wf_version_t *version)
@@ -105,7 +103,7 @@ void wf_version_release(wf_version_t *version)
 {
     if (!version || atomic_fetch_sub(&version->refs, 1) != 1)
         return;
-    inflight_release(version->inflight);
+    counters_release(version->counters);
     wf_memory_free(version->shared_memory);
     wf_module_free(version->module);
     wf_manifest_free(version->manifest);
@@ -269,11 +267,9 @@ static wf_version_t *load_version(wf_registry_t *reg, const char *name, const ch
         goto fail_shared;
     v->name = strdup(name);
     v->source = strdup(source);
-    v->inflight = calloc(1, sizeof *v->inflight);
-    if (!v->name || !v->source || !v->inflight) {
+    if (!v->name || !v->source) {
         free(v->name);
         free(v->source);
-        free(v->inflight);
         free(v);
         errorf(err, err_size, "out of memory");
         goto fail_shared;
@@ -281,8 +277,6 @@ static wf_version_t *load_version(wf_registry_t *reg, const char *name, const ch
     v->shared_memory = shared;
     v->shared_memory_import = shared_import;
     atomic_init(&v->refs, 1);
-    atomic_init(&v->inflight->calls, 0);
-    atomic_init(&v->inflight->refs, 1);
     atomic_init(&v->retired, false);
     v->module = module;
     v->manifest = manifest;
@@ -365,8 +359,13 @@ static entry_t *add_entry(wf_registry_t *reg, const char *name)
     entry_t *e = &reg->entries[reg->entry_count];
     memset(e, 0, sizeof *e);
     e->name = strdup(name);
-    if (!e->name)
+    e->counters = calloc(1, sizeof *e->counters);
+    if (!e->name || !e->counters) {
+        free(e->name);
+        free(e->counters);
         return NULL;
+    }
+    atomic_init(&e->counters->refs, 1);
     reg->entry_count++;
     return e;
 }
@@ -446,13 +445,10 @@ static void consider(wf_registry_t *reg, const char *name, const char *file, boo
     if (v) {
         v->number = ++e->versions;
         old = e->current;
-        if (old) {
-            /* The calls still running on the old version count against the
-               new one's max_concurrency too. */
-            inflight_release(v->inflight);
-            v->inflight = old->inflight;
-            atomic_fetch_add(&v->inflight->refs, 1);
-        }
+        /* The module's counters: calls still running on the old version
+           count against the new one's max_concurrency too. */
+        v->counters = e->counters;
+        atomic_fetch_add(&v->counters->refs, 1);
         e->current = v;
         free(e->source);
         e->source = strdup(path);
@@ -542,6 +538,7 @@ static void scan(wf_registry_t *reg, bool force)
             }
             free(e->name);
             free(e->source);
+            counters_release(e->counters);
             reg->entries[i] = reg->entries[--reg->entry_count];
         }
         pthread_mutex_unlock(&reg->mutex);
@@ -692,6 +689,7 @@ void wf_registry_free(wf_registry_t *reg)
         wf_version_release(reg->entries[i].current);
         free(reg->entries[i].name);
         free(reg->entries[i].source);
+        counters_release(reg->entries[i].counters);
     }
     free(reg->entries);
     pthread_cond_destroy(&reg->wake);
@@ -771,7 +769,7 @@ void wf_registry_describe(wf_registry_t *reg, wf_buf_t *out)
         if (v) {
             wf_buf_printf(out, ",\"instance\":\"%s\",\"inflight\":%d,\"exports\":[",
                           v->manifest->reuse ? "reuse" : "fresh",
-                          atomic_load(&v->inflight->calls));
+                          atomic_load(&v->counters->running));
             uint32_t n = wf_module_export_count(v->module), listed = 0;
             for (uint32_t k = 0; k < n; k++) {
                 wf_export_desc_t desc;
@@ -790,24 +788,18 @@ void wf_registry_describe(wf_registry_t *reg, wf_buf_t *out)
     pthread_mutex_unlock(&reg->mutex);
 }
 
-void wf_registry_record(wf_registry_t *reg, const char *name, int status, uint64_t duration_us)
+void wf_registry_record(wf_version_t *version, int status, uint64_t duration_us)
 {
-    pthread_mutex_lock(&reg->mutex);
-    entry_t *e = find_entry(reg, name);
-    if (e) {
-        if (status < 400)
-            e->calls_ok++;
-        else if (status == 504)
-            e->calls_timeout++;
-        else if (status == 500)
-            e->calls_trap++;
-        else if (status < 500)
-            e->calls_client_error++;
-        else
-            e->calls_other++;
-        e->call_us += duration_us;
-    }
-    pthread_mutex_unlock(&reg->mutex);
+    wf_module_counters_t *c = version->counters;
+    if (!c)
+        return;
+    atomic_uint_fast64_t *class = status < 400   ? &c->ok
+                                  : status == 504 ? &c->timeout
+                                  : status == 500 ? &c->trap
+                                  : status < 500  ? &c->client_error
+                                                  : &c->other;
+    atomic_fetch_add_explicit(class, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&c->call_us, duration_us, memory_order_relaxed);
 }
 
 void wf_registry_metrics(wf_registry_t *reg, wf_buf_t *out)
@@ -818,8 +810,10 @@ void wf_registry_metrics(wf_registry_t *reg, wf_buf_t *out)
     pthread_mutex_lock(&reg->mutex);
     for (size_t i = 0; i < reg->entry_count; i++) {
         entry_t *e = &reg->entries[i];
-        uint64_t counts[] = {e->calls_ok, e->calls_client_error, e->calls_trap, e->calls_timeout,
-                             e->calls_other};
+        wf_module_counters_t *c = e->counters;
+        uint64_t counts[] = {atomic_load(&c->ok), atomic_load(&c->client_error),
+                             atomic_load(&c->trap), atomic_load(&c->timeout),
+                             atomic_load(&c->other)};
         for (size_t k = 0; k < 5; k++)
             wf_buf_printf(out, "wafer_module_calls_total{module=\"%s\",outcome=\"%s\"} %llu\n",
                           e->name, classes[k], (unsigned long long)counts[k]);
@@ -828,7 +822,8 @@ void wf_registry_metrics(wf_registry_t *reg, wf_buf_t *out)
                      "module.\n# TYPE wafer_module_call_seconds_total counter\n");
     for (size_t i = 0; i < reg->entry_count; i++)
         wf_buf_printf(out, "wafer_module_call_seconds_total{module=\"%s\"} %.6f\n",
-                      reg->entries[i].name, (double)reg->entries[i].call_us / 1e6);
+                      reg->entries[i].name,
+                      (double)atomic_load(&reg->entries[i].counters->call_us) / 1e6);
     wf_buf_puts(out, "# HELP wafer_module_version Current version number per module (0: none).\n"
                      "# TYPE wafer_module_version gauge\n");
     for (size_t i = 0; i < reg->entry_count; i++)

@@ -25,18 +25,22 @@
 #include "wf/wf.h"
 
 /*
-** The calls running on a module (for max_concurrency), counted across its
-** versions: a reload hands the count on, so it does not start again at 0.
+** A module's counters, shared by its versions (a reload hands them on, so
+** max_concurrency does not start again at 0): the calls running, and the
+** calls answered by class with their total time (for /metrics). Atomics, so
+** a call is counted without a lock.
 */
-typedef struct wf_inflight {
-    atomic_int calls;
-    atomic_int refs; /* versions sharing it */
-} wf_inflight_t;
+typedef struct wf_module_counters {
+    atomic_int running;
+    atomic_uint_fast64_t ok, client_error, trap, timeout, other;
+    atomic_uint_fast64_t call_us;
+    atomic_int refs; /* the registry's entry and the versions */
+} wf_module_counters_t;
 
 /* One loaded version of a module: immutable but for the counters. */
 typedef struct wf_version {
     atomic_int refs;
-    wf_inflight_t *inflight; /* owned reference; shared with the other versions */
+    wf_module_counters_t *counters; /* owned reference; the module's (set once it is served) */
     atomic_bool retired;     /* replaced or removed: reused instances drop it */
     char *name;              /* owned: the module's name (file stem) */
     char *source;            /* owned: the file it came from */
@@ -92,9 +96,8 @@ void wf_registry_each(wf_registry_t *registry, void (*fn)(void *user, wf_version
                       void *user);
 /* The number of modules being served. Thread-safe. */
 int wf_registry_count(wf_registry_t *registry);
-/* Counts a finished call of module name (status, duration) for /metrics. */
-void wf_registry_record(wf_registry_t *registry, const char *name, int status,
-                        uint64_t duration_us);
+/* Counts a finished call on version (status, duration) for /metrics. Thread-safe, lock-free. */
+void wf_registry_record(wf_version_t *version, int status, uint64_t duration_us);
 /* Appends per-module counters in the Prometheus text format. Thread-safe. */
 void wf_registry_metrics(wf_registry_t *registry, wf_buf_t *out);
 /* Appends the JSON array of modules for GET /admin/modules. Thread-safe. */

@@ -118,8 +118,8 @@ static void on_job_done(void *user, wf_job_t *job)
 {
     serve_t *s = user;
     wf_http_request_t *req = (wf_http_request_t *)job->request;
-    atomic_fetch_sub(&job->version->inflight->calls, 1);
-    wf_registry_record(s->registry, job->version->name, job->body.failed ? 500 : job->status,
+    atomic_fetch_sub(&job->version->counters->running, 1);
+    wf_registry_record(job->version, job->body.failed ? 500 : job->status,
                        (wf_sandbox_now_ns() - job->queued_ns) / 1000);
     /* A response the worker sent is answered by the finish already. */
     if (!wf_http_direct_finish(req, &job->direct)) {
@@ -232,7 +232,7 @@ static void queue_job(serve_t *s, wf_http_request_t *req, wf_version_t *v, const
 {
     const wf_manifest_t *m = v->manifest;
     int64_t limit = pick(m->max_concurrency, s->config.max_concurrency);
-    if (limit > 0 && atomic_load(&v->inflight->calls) >= limit) {
+    if (limit > 0 && atomic_load(&v->counters->running) >= limit) {
         wf_version_release(v);
         respond_json_error(req, 429, "the module is at its concurrency limit",
                            "Retry-After: 1\r\n");
@@ -256,11 +256,11 @@ static void queue_job(serve_t *s, wf_http_request_t *req, wf_version_t *v, const
     job->limits.memory_pages = (uint32_t)pick(m->memory_pages, s->config.memory_pages);
     job->limits.fuel = (uint64_t)pick(m->fuel, s->config.fuel);
     job->limits.call_depth = (uint32_t)pick(m->call_depth, s->config.call_depth);
-    atomic_fetch_add(&v->inflight->calls, 1);
+    atomic_fetch_add(&v->counters->running, 1);
     wf_http_direct_claim(req, &job->direct);
     if (!wf_dispatch_submit(s->dispatch, job)) {
         wf_http_direct_finish(req, &job->direct); /* not sent: ends the claim only */
-        atomic_fetch_sub(&v->inflight->calls, 1);
+        atomic_fetch_sub(&v->counters->running, 1);
         atomic_fetch_add(&s->metrics.rejected_queue_full, 1);
         wf_version_release(v);
         wf_dispatch_job_free(s->dispatch, job);
