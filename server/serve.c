@@ -246,7 +246,7 @@ static void queue_job(serve_t *s, wf_http_request_t *req, wf_version_t *v, const
     }
     job->version = v;
     job->request = req;
-    job->queued_ns = wf_sandbox_now_ns();
+    job->queued_ns = req->start_ns; /* the same clock (CLOCK_MONOTONIC), read once per request */
     snprintf(job->export_name, sizeof job->export_name, "%s", export_name);
     if (route) {
         snprintf(job->script_name, sizeof job->script_name, "%s", script);
