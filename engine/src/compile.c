@@ -826,6 +826,28 @@ static uint16_t natural_load(wf__iop_t iop)
     }
 }
 
+/*
+** Turns the load just emitted ([load t addr add off], the top two stack
+** entries being its value and the other operand) into [op_m d a addr add off]:
+** op_m reads operand a (a slot) and the loaded value itself. Pushes the
+** result.
+*/
+static void fold_load(compiler_t *c, uint32_t a, wf__iop_t op_m, uint8_t result)
+{
+    size_t at = c->last_instr;
+    c->nvs -= 2;
+    emit_u(c, c->cells[at + 4].u);
+    if (!c->oom) {
+        c->cells[at + 4] = c->cells[at + 3];
+        c->cells[at + 3] = c->cells[at + 2];
+        c->cells[at + 2].u = a;
+        c->cells[at + 1].u = home(c, c->nvs);
+    }
+    set_handler(c, at, op_m);
+    push_stack(c, result);
+    set_last(c, at, op_m);
+}
+
 /* Whether iop is a BIN op with b a slot or an immediate, or a UN op: no
    trap, no memory. */
 static bool pure_iop(unsigned iop)
@@ -889,39 +911,15 @@ static void compile_binary(compiler_t *c, wf__iop_t iop, bool has_imm, uint8_t r
     if (sw != WF_IOP_COUNT_ && vb->kind == V_LOCAL && c->vs[c->nvs - 2].kind == V_STACK &&
         c->last_valid && c->last_pos == c->nvs - 2 && c->last_iop == natural_load(sw)) {
         /* [load t addr add off], then op(t, local): [sw_M d local addr add off] */
-        at = c->last_instr;
-        uint32_t a = vb->slot;
-        c->nvs -= 2;
-        emit_u(c, c->cells[at + 4].u);
-        if (!c->oom) {
-            c->cells[at + 4] = c->cells[at + 3];
-            c->cells[at + 3] = c->cells[at + 2];
-            c->cells[at + 2].u = a;
-            c->cells[at + 1].u = home(c, c->nvs);
-        }
-        sw = (wf__iop_t)(sw + 2); /* NAME_M */
-        set_handler(c, at, sw);
-        push_stack(c, result);
-        set_last(c, at, sw);
+        fold_load(c, vb->slot, (wf__iop_t)(sw + 2) /* NAME_M */, result);
         return;
     }
     if (has_imm && vb->kind == V_STACK && c->vs[c->nvs - 2].kind != V_CONST && c->last_valid &&
         c->last_pos == c->nvs - 1 && c->last_iop == natural_load(iop)) {
         /* [load t addr add off] then [op d a t]: [op_M d a addr add off] */
-        at = c->last_instr;
-        uint32_t a = use_slot(c, c->nvs - 2); /* emits nothing: not a constant */
-        c->nvs -= 2;
-        emit_u(c, c->cells[at + 4].u);
-        if (!c->oom) {
-            c->cells[at + 4] = c->cells[at + 3];
-            c->cells[at + 3] = c->cells[at + 2];
-            c->cells[at + 2].u = a;
-            c->cells[at + 1].u = home(c, c->nvs);
-        }
-        iop = (wf__iop_t)(iop + 2); /* NAME_M follows NAME_I */
-        set_handler(c, at, iop);
-        push_stack(c, result);
-        set_last(c, at, iop);
+        /* use_slot emits nothing: the operand is not a constant */
+        fold_load(c, use_slot(c, c->nvs - 2), (wf__iop_t)(iop + 2) /* NAME_M follows NAME_I */,
+                  result);
         return;
     }
     uint32_t a = use_slot(c, c->nvs - 2);
