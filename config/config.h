@@ -20,6 +20,7 @@ typedef struct wf_config {
     char modules_dir[512];
     int64_t workers;
     int64_t queue_depth;
+    int64_t io_threads;
     int64_t max_connections;
     int64_t max_header_bytes;
     int64_t max_body_bytes;

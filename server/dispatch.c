@@ -1,7 +1,8 @@
 /*
 ** The worker pool. Workers take jobs from a bounded ring (mutex and
-** condition variable), run them with wf_invoke_run, and push them on the
-** result list; the loop thread drains the list in its async callback.
+** condition variable), run them with wf_invoke_run, and push each on the
+** result list of the port (I/O loop) that submitted it; that loop's thread
+** drains the list in its async callback.
 **
 ** Wake-ups are what a request costs most here, so none is spent needlessly:
 ** a worker takes the next job without sleeping while the ring has one;
@@ -27,14 +28,26 @@ typedef struct worker {
     wf_invoke_worker_t invoke;
 } worker_t;
 
-struct wf_dispatch {
-    uv_loop_t *loop;
+/* One I/O loop's side of the pool: everything here but results is its thread's. */
+struct wf_dispatch_port {
+    wf_dispatch_t *dispatch;
+    bool started;
     uv_async_t async;
     uv_prepare_t prepare; /* wakes workers for the jobs queued this iteration */
-    wf_metrics_t *metrics;
-    wf_dispatch_finish_t finish;
     wf_dispatch_done_t done;
     void *user;
+    /* finished jobs, newest first (pushed by workers, taken whole by the loop) */
+    _Atomic(wf_job_t *) results;
+    size_t busy; /* queued or running */
+    /* jobs given back, for reuse */
+    wf_job_t *spare;
+    size_t spare_count;
+};
+
+struct wf_dispatch {
+    wf_metrics_t *metrics;
+    wf_dispatch_finish_t finish;
+    void *user; /* finish's */
     wf_sandbox_t *sandbox;
     wf_memory_pool_t *memory_pool;
     /* the job ring */
@@ -42,15 +55,11 @@ struct wf_dispatch {
     pthread_cond_t ready;
     wf_job_t **ring;
     size_t depth, head, count;
-    size_t busy; /* queued or running; loop thread only */
     bool stop;
     int sleepers; /* workers waiting on ready */
     int wakes;    /* signals sent that no worker has woken from yet */
-    /* finished jobs, newest first (pushed by workers, taken whole by the loop) */
-    _Atomic(wf_job_t *) results;
-    /* jobs given back, for reuse (loop thread only) */
-    wf_job_t *spare;
-    size_t spare_count;
+    wf_dispatch_port_t *ports;
+    int port_count;
     int worker_count;
     worker_t workers[];
 };
@@ -82,12 +91,13 @@ static void *worker_main(void *arg)
             d->finish(d->user, job, &w->invoke);
 
         atomic_fetch_sub(&d->metrics->inflight, 1);
-        wf_job_t *top = atomic_load_explicit(&d->results, memory_order_relaxed);
+        wf_dispatch_port_t *port = job->port;
+        wf_job_t *top = atomic_load_explicit(&port->results, memory_order_relaxed);
         do
             job->next = top;
-        while (!atomic_compare_exchange_weak_explicit(&d->results, &top, job,
+        while (!atomic_compare_exchange_weak_explicit(&port->results, &top, job,
                                                       memory_order_release, memory_order_relaxed));
-        uv_async_send(&d->async);
+        uv_async_send(&port->async);
         pthread_mutex_lock(&d->mutex);
     }
     pthread_mutex_unlock(&d->mutex);
@@ -101,7 +111,8 @@ static void *worker_main(void *arg)
 */
 static void on_prepare(uv_prepare_t *prepare)
 {
-    wf_dispatch_t *d = prepare->data;
+    wf_dispatch_port_t *port = prepare->data;
+    wf_dispatch_t *d = port->dispatch;
     pthread_mutex_lock(&d->mutex);
     size_t idle = (size_t)(d->sleepers - d->wakes);
     size_t n = d->count < idle ? d->count : idle;
@@ -116,8 +127,8 @@ static void on_prepare(uv_prepare_t *prepare)
 /* Loop thread: hands every finished job to the done callback. */
 static void on_results(uv_async_t *async)
 {
-    wf_dispatch_t *d = async->data;
-    wf_job_t *newest = atomic_exchange_explicit(&d->results, NULL, memory_order_acquire);
+    wf_dispatch_port_t *port = async->data;
+    wf_job_t *newest = atomic_exchange_explicit(&port->results, NULL, memory_order_acquire);
     wf_job_t *job = NULL; /* the list reversed: in the order the jobs finished */
     while (newest) {
         wf_job_t *next = newest->next;
@@ -127,43 +138,41 @@ static void on_results(uv_async_t *async)
     }
     while (job) {
         wf_job_t *next = job->next;
-        d->busy--;
-        d->done(d->user, job);
+        port->busy--;
+        port->done(port->user, job);
         job = next;
     }
 }
 
-wf_dispatch_t *wf_dispatch_new(uv_loop_t *loop, int workers, size_t depth, wf_metrics_t *metrics,
+wf_dispatch_t *wf_dispatch_new(int workers, int ports, size_t depth, wf_metrics_t *metrics,
                                wf_invoke_cgi_fn cgi, wf_log_t *log, wf_dispatch_finish_t finish,
-                               wf_dispatch_done_t done, void *user)
+                               void *user)
 {
     wf_dispatch_t *d = calloc(1, sizeof *d + (size_t)workers * sizeof(worker_t));
     if (!d)
         return NULL;
-    d->loop = loop;
     d->metrics = metrics;
     d->finish = finish;
-    d->done = done;
     d->user = user;
     d->depth = depth;
     d->ring = calloc(depth, sizeof *d->ring);
-    if (!d->ring)
+    d->ports = calloc((size_t)ports, sizeof *d->ports);
+    if (!d->ring || !d->ports)
         goto fail_ring;
+    d->port_count = ports;
+    for (int i = 0; i < ports; i++) {
+        d->ports[i].dispatch = d;
+        atomic_init(&d->ports[i].results, NULL);
+    }
     d->sandbox = wf_sandbox_new((size_t)workers);
     if (!d->sandbox)
-        goto fail_sandbox;
+        goto fail_ring;
     if (wf_memory_pool_new(NULL, 0, &d->memory_pool) != WF_OK)
         d->memory_pool = NULL; /* instances then map their own memories */
     if (pthread_mutex_init(&d->mutex, NULL))
         goto fail_mutex;
     if (pthread_cond_init(&d->ready, NULL))
         goto fail_cond;
-    atomic_init(&d->results, NULL);
-    if (uv_async_init(loop, &d->async, on_results))
-        goto fail_async;
-    d->async.data = d;
-    uv_prepare_init(loop, &d->prepare);
-    d->prepare.data = d;
     d->worker_count = workers;
     for (int i = 0; i < workers; i++) {
         worker_t *w = &d->workers[i];
@@ -176,37 +185,51 @@ wf_dispatch_t *wf_dispatch_new(uv_loop_t *loop, int workers, size_t depth, wf_me
         w->invoke.memory_pool = d->memory_pool;
         if (pthread_create(&w->thread, NULL, worker_main, w)) {
             wf_dispatch_stop(d);
-            return NULL; /* the async handle is closing; d leaks by design here */
+            wf_dispatch_free(d);
+            return NULL;
         }
         w->started = true;
     }
     return d;
-fail_async:
-    pthread_cond_destroy(&d->ready);
 fail_cond:
     pthread_mutex_destroy(&d->mutex);
 fail_mutex:
     wf_memory_pool_free(d->memory_pool);
     wf_sandbox_free(d->sandbox);
-fail_sandbox:
-    free(d->ring);
 fail_ring:
+    free(d->ports);
+    free(d->ring);
     free(d);
     return NULL;
 }
 
-/* At most this many given-back jobs are kept (about 5 KiB each). */
+wf_dispatch_port_t *wf_dispatch_port_start(wf_dispatch_t *d, int index, uv_loop_t *loop,
+                                           wf_dispatch_done_t done, void *user)
+{
+    wf_dispatch_port_t *port = &d->ports[index];
+    if (uv_async_init(loop, &port->async, on_results))
+        return NULL;
+    port->async.data = port;
+    uv_prepare_init(loop, &port->prepare);
+    port->prepare.data = port;
+    port->done = done;
+    port->user = user;
+    port->started = true;
+    return port;
+}
+
+/* At most this many given-back jobs are kept per port (about 5 KiB each). */
 #define MAX_SPARE_JOBS 256
 /* A kept job keeps its body buffer up to this size. */
 #define MAX_KEPT_BODY 65536
 
-wf_job_t *wf_dispatch_job_new(wf_dispatch_t *d)
+wf_job_t *wf_dispatch_job_new(wf_dispatch_port_t *port)
 {
-    wf_job_t *job = d->spare;
+    wf_job_t *job = port->spare;
     if (!job)
         return calloc(1, sizeof *job);
-    d->spare = job->next;
-    d->spare_count--;
+    port->spare = job->next;
+    port->spare_count--;
     /* Zero all but extra_headers past its first byte: 4 KiB that, as a
        string, is never read beyond its terminator. The body keeps its
        storage, emptied. */
@@ -220,24 +243,31 @@ wf_job_t *wf_dispatch_job_new(wf_dispatch_t *d)
     return job;
 }
 
-void wf_dispatch_job_free(wf_dispatch_t *d, wf_job_t *job)
+static void job_destroy(wf_job_t *job)
+{
+    wf_buf_close(&job->body);
+    free(job);
+}
+
+void wf_dispatch_job_free(wf_dispatch_port_t *port, wf_job_t *job)
 {
     if (!job)
         return;
-    if (d->spare_count >= MAX_SPARE_JOBS) {
-        wf_buf_close(&job->body);
-        free(job);
+    if (port->spare_count >= MAX_SPARE_JOBS) {
+        job_destroy(job);
         return;
     }
     if (job->body.cap > MAX_KEPT_BODY)
         wf_buf_close(&job->body);
-    job->next = d->spare;
-    d->spare = job;
-    d->spare_count++;
+    job->next = port->spare;
+    port->spare = job;
+    port->spare_count++;
 }
 
-bool wf_dispatch_submit(wf_dispatch_t *d, wf_job_t *job)
+bool wf_dispatch_submit(wf_dispatch_port_t *port, wf_job_t *job)
 {
+    wf_dispatch_t *d = port->dispatch;
+    job->port = port;
     pthread_mutex_lock(&d->mutex);
     if (d->count == d->depth || d->stop) {
         pthread_mutex_unlock(&d->mutex);
@@ -249,14 +279,14 @@ bool wf_dispatch_submit(wf_dispatch_t *d, wf_job_t *job)
     bool wake = d->sleepers > d->wakes;
     pthread_mutex_unlock(&d->mutex);
     if (wake) /* a worker sleeps: wake it once this iteration's jobs are queued */
-        uv_prepare_start(&d->prepare, on_prepare);
-    d->busy++;
+        uv_prepare_start(&port->prepare, on_prepare);
+    port->busy++;
     return true;
 }
 
-size_t wf_dispatch_busy(wf_dispatch_t *d)
+size_t wf_dispatch_busy(wf_dispatch_port_t *port)
 {
-    return d->busy;
+    return port->busy;
 }
 
 void wf_dispatch_stop(wf_dispatch_t *d)
@@ -270,10 +300,17 @@ void wf_dispatch_stop(wf_dispatch_t *d)
             pthread_join(d->workers[i].thread, NULL);
             d->workers[i].started = false;
         }
+}
+
+void wf_dispatch_port_close(wf_dispatch_port_t *port)
+{
+    if (!port || !port->started)
+        return;
     /* Jobs that finished after the loop's last drain. */
-    on_results(&d->async);
-    uv_close((uv_handle_t *)&d->async, NULL);
-    uv_close((uv_handle_t *)&d->prepare, NULL);
+    on_results(&port->async);
+    uv_close((uv_handle_t *)&port->async, NULL);
+    uv_close((uv_handle_t *)&port->prepare, NULL);
+    port->started = false;
 }
 
 void wf_dispatch_free(wf_dispatch_t *d)
@@ -284,12 +321,13 @@ void wf_dispatch_free(wf_dispatch_t *d)
     wf_memory_pool_free(d->memory_pool);
     pthread_cond_destroy(&d->ready);
     pthread_mutex_destroy(&d->mutex);
-    while (d->spare) {
-        wf_job_t *next = d->spare->next;
-        wf_buf_close(&d->spare->body);
-        free(d->spare);
-        d->spare = next;
-    }
+    for (int i = 0; i < d->port_count; i++)
+        while (d->ports[i].spare) {
+            wf_job_t *next = d->ports[i].spare->next;
+            job_destroy(d->ports[i].spare);
+            d->ports[i].spare = next;
+        }
+    free(d->ports);
     free(d->ring);
     free(d);
 }

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 enum timer_mode { TIMER_NONE, TIMER_REQUEST, TIMER_IDLE };
 
@@ -1285,8 +1286,9 @@ static void on_connection(uv_stream_t *listener, int status)
     uv_tcp_init(server->loop, &conn->tcp);
     conn->tcp.data = conn;
     conn->handles_open = 1;
+    /* The limit is the daemon's (every loop's connections together). */
     if (uv_accept(listener, (uv_stream_t *)&conn->tcp) != 0 || server->draining ||
-        server->conn_count >= server->config->max_connections) {
+        atomic_load(&server->metrics->connections_open) >= server->config->max_connections) {
         conn->closed = true;
         uv_close((uv_handle_t *)&conn->tcp, on_handle_closed);
         return;
@@ -1355,9 +1357,10 @@ static int parse_listen(const char *text, struct sockaddr_storage *addr)
     return uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)addr);
 }
 
-int wf_http_server_start(wf_http_server_t *server, uv_loop_t *loop, const wf_config_t *config,
-                         wf_log_t *log, wf_metrics_t *metrics, wf_http_handler_t on_request,
-                         void *user, char *err, size_t err_size)
+/* Common to the first server and the ones that join it: everything but the socket. */
+static void server_init(wf_http_server_t *server, uv_loop_t *loop, const wf_config_t *config,
+                        wf_log_t *log, wf_metrics_t *metrics, wf_http_handler_t on_request,
+                        void *user)
 {
     memset(server, 0, sizeof *server);
     server->loop = loop;
@@ -1366,29 +1369,95 @@ int wf_http_server_start(wf_http_server_t *server, uv_loop_t *loop, const wf_con
     server->metrics = metrics;
     server->on_request = on_request;
     server->user = user;
-    server->id_seed = (uint32_t)(now_ns() ^ (uint64_t)uv_os_getpid() << 16);
-    struct sockaddr_storage addr;
-    int rc = parse_listen(config->listen, &addr);
+}
+
+/*
+** Binds the listener to server->address (with SO_REUSEPORT when share) and
+** starts accepting. Returns 0 or a libuv error, with a message in err.
+*/
+static int server_listen(wf_http_server_t *server, bool share, char *err, size_t err_size)
+{
+    const struct sockaddr *addr = (const struct sockaddr *)&server->address;
+    int rc = uv_tcp_init_ex(server->loop, &server->listener, addr->sa_family);
     if (rc) {
-        snprintf(err, err_size, "listen: '%s' is not HOST:PORT", config->listen);
+        snprintf(err, err_size, "listen on %s: %s", server->config->listen, uv_strerror(rc));
         return rc;
     }
-    uv_tcp_init(loop, &server->listener);
     server->listener.data = server;
-    rc = uv_tcp_bind(&server->listener, (struct sockaddr *)&addr, 0);
+    uv_os_fd_t fd;
+    int one = 1;
+    if (share && (uv_fileno((uv_handle_t *)&server->listener, &fd) ||
+                  setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one)))
+        rc = UV_ENOTSUP;
+    if (!rc)
+        rc = uv_tcp_bind(&server->listener, addr, 0);
     if (!rc)
         rc = uv_listen((uv_stream_t *)&server->listener, 1024, on_connection);
+    int len = sizeof server->address;
+    if (!rc)
+        rc = uv_tcp_getsockname(&server->listener, (struct sockaddr *)&server->address, &len);
     if (rc) {
-        snprintf(err, err_size, "listen on %s: %s", config->listen, uv_strerror(rc));
+        snprintf(err, err_size, "listen on %s: %s", server->config->listen, uv_strerror(rc));
         uv_close((uv_handle_t *)&server->listener, NULL);
         return rc;
     }
     server->listening = true;
     wf_buf_init(&server->access_lines);
-    uv_prepare_init(loop, &server->log_flush);
+    uv_prepare_init(server->loop, &server->log_flush);
     server->log_flush.data = server;
     server->log_batching = true;
     return 0;
+}
+
+/*
+** Whether a plain socket (no SO_REUSEPORT) can bind addr: with SO_REUSEPORT
+** alone, a second daemon of the same user would bind the port as well and
+** silently take half of the connections. Fills in the port when addr's is 0.
+*/
+static int address_free(struct sockaddr_storage *addr)
+{
+    int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return uv_translate_sys_error(errno);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one); /* as libuv binds */
+    socklen_t len = addr->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                : sizeof(struct sockaddr_in);
+    int rc = 0;
+    if (bind(fd, (struct sockaddr *)addr, len) || listen(fd, 1))
+        rc = uv_translate_sys_error(errno);
+    else if (getsockname(fd, (struct sockaddr *)addr, &len))
+        rc = uv_translate_sys_error(errno);
+    close(fd);
+    return rc;
+}
+
+int wf_http_server_start(wf_http_server_t *server, uv_loop_t *loop, const wf_config_t *config,
+                         wf_log_t *log, wf_metrics_t *metrics, wf_http_handler_t on_request,
+                         void *user, bool share, char *err, size_t err_size)
+{
+    server_init(server, loop, config, log, metrics, on_request, user);
+    server->id_seed = (uint32_t)(now_ns() ^ (uint64_t)uv_os_getpid() << 16);
+    int rc = parse_listen(config->listen, &server->address);
+    if (rc) {
+        snprintf(err, err_size, "listen: '%s' is not HOST:PORT", config->listen);
+        return rc;
+    }
+    if (share && (rc = address_free(&server->address)) != 0) {
+        snprintf(err, err_size, "listen on %s: %s", config->listen, uv_strerror(rc));
+        return rc;
+    }
+    return server_listen(server, share, err, err_size);
+}
+
+int wf_http_server_join(wf_http_server_t *server, uv_loop_t *loop, const wf_http_server_t *first,
+                        unsigned index, const wf_config_t *config, wf_http_handler_t on_request,
+                        void *user, char *err, size_t err_size)
+{
+    server_init(server, loop, config, first->log, first->metrics, on_request, user);
+    server->id_seed = first->id_seed + index; /* request ids stay unique across servers */
+    server->address = first->address;
+    return server_listen(server, true, err, err_size);
 }
 
 void wf_http_server_drain(wf_http_server_t *server, void (*on_idle)(void *user))
@@ -1423,6 +1492,10 @@ void wf_http_server_close_all(wf_http_server_t *server)
     server->draining = true;
     free_spare_requests(server);
     stop_log_batching(server);
+    if (server->listening) {
+        uv_close((uv_handle_t *)&server->listener, NULL);
+        server->listening = false;
+    }
     while (server->conns)
         conn_close(server->conns);
 }

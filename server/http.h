@@ -108,6 +108,7 @@ typedef void (*wf_http_handler_t)(void *user, wf_http_request_t *request);
 struct wf_http_server {
     uv_loop_t *loop;
     uv_tcp_t listener;
+    struct sockaddr_storage address; /* the listener's, once bound */
     bool listening;
     bool draining;
     const wf_config_t *config; /* borrowed; read on the loop thread only */
@@ -133,12 +134,25 @@ struct wf_http_server {
 };
 
 /*
-** Binds to config->listen and starts accepting. Borrows everything. Returns 0
-** or a negative libuv error (message in err).
+** Binds to config->listen and starts accepting. With share, the socket is
+** bound with SO_REUSEPORT, so that servers on other loops can join it
+** (wf_http_server_join) and the kernel spreads connections over them; the
+** address must still be free of any other socket. Borrows everything.
+** Returns 0 or a negative libuv error (message in err).
 */
 int wf_http_server_start(wf_http_server_t *server, uv_loop_t *loop, const wf_config_t *config,
                          wf_log_t *log, wf_metrics_t *metrics, wf_http_handler_t on_request,
-                         void *user, char *err, size_t err_size);
+                         void *user, bool share, char *err, size_t err_size);
+
+/*
+** Starts a server on loop listening on the same address as first (started
+** with share), with first's log and metrics. index (1, 2, ...) keeps its
+** request ids apart from the others'. Call on loop's thread. Returns as
+** wf_http_server_start.
+*/
+int wf_http_server_join(wf_http_server_t *server, uv_loop_t *loop, const wf_http_server_t *first,
+                        unsigned index, const wf_config_t *config, wf_http_handler_t on_request,
+                        void *user, char *err, size_t err_size);
 
 /*
 ** Stops accepting; idle connections close now, busy ones after their last
@@ -146,7 +160,7 @@ int wf_http_server_start(wf_http_server_t *server, uv_loop_t *loop, const wf_con
 */
 void wf_http_server_drain(wf_http_server_t *server, void (*on_idle)(void *user));
 
-/* Closes every connection at once (drain deadline passed). */
+/* Stops accepting and closes every connection at once (drain deadline passed). */
 void wf_http_server_close_all(wf_http_server_t *server);
 
 /* The value of a request header (case-insensitive name), or NULL. */

@@ -41,8 +41,11 @@ typedef struct wf_invoke_limits {
 } wf_invoke_limits_t;
 
 /* One request for a worker, and its outcome. */
+struct wf_dispatch_port;
+
 typedef struct wf_job {
     struct wf_job *next;              /* in a dispatch queue */
+    struct wf_dispatch_port *port;    /* where its result goes (dispatch.c) */
     wf_version_t *version;            /* retained by the submitter */
     char export_name[128];            /* "" for the module's CGI entry */
     /* CGI routes (serve.c): the path's part the route fixed (SCRIPT_NAME) and

@@ -1,8 +1,16 @@
 /*
 ** wafer serve: the daemon. Reads the config, starts the registry (hot
-** reload), the worker pool and the HTTP front end on one libuv loop, routes
-** requests, and handles SIGTERM (drain, then exit 0) and SIGHUP (reload the
-** config's reloadable keys).
+** reload), the worker pool and the HTTP front end, routes requests, and
+** handles SIGTERM (drain, then exit 0) and SIGHUP (reload the config's
+** reloadable keys).
+**
+** Threads: the main loop runs the registry, the signals and the first I/O
+** loop; http.io_threads - 1 more threads each run an I/O loop of their own,
+** listening on the same port (SO_REUSEPORT: the kernel spreads connections
+** over them), with their own dispatch port and their own copy of the config.
+** The main loop tells them of a drain, a config reload and the end through
+** their inbox (a mutex, flags and a uv_async); each tells the main loop when
+** it has drained.
 **
 ** Routes:
 **   GET  /healthz                 200 while serving, 503 while draining
@@ -13,7 +21,9 @@
 **   ANY  /run/<module>[/<path>]   the same, through the module's CGI routes: the
 **                                 manifest's "routes", default /run/<module>/...
 */
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,22 +40,53 @@
 #include "metrics.h"
 #include "registry.h"
 
-typedef struct serve {
+typedef struct serve serve_t;
+
+/* Messages from the main loop to another I/O loop (flags in its inbox). */
+enum { MSG_CONFIG = 1, MSG_DRAIN = 2, MSG_FINISH = 4 };
+
+/* One I/O loop: its HTTP server, its dispatch port and its copy of the config. */
+typedef struct io {
+    serve_t *serve;
+    int index;        /* 0: the main loop's */
+    uv_loop_t *loop;  /* the main loop, or own_loop */
+    uv_loop_t own_loop;
+    uv_thread_t thread;
+    bool thread_started;
+    wf_config_t config; /* read on this loop's thread only */
+    wf_http_server_t http;
+    bool http_started;
+    wf_dispatch_port_t *port;
+    /* the inbox (loops other than the main one) */
+    uv_async_t inbox;
+    pthread_mutex_t inbox_mutex;
+    unsigned inbox_flags;
+    wf_config_t inbox_config; /* with MSG_CONFIG: the main loop's config */
+    /* the thread's start: posted when it listens or failed (start_rc) */
+    uv_sem_t started;
+    int start_rc;
+    char start_err[512];
+} io_t;
+
+struct serve {
     uv_loop_t loop;
-    wf_config_t config;
+    wf_config_t config; /* the main loop's */
     const char *config_path;
     wf_log_t log;
     wf_metrics_t metrics;
     wf_registry_t *registry;
     wf_dispatch_t *dispatch;
-    wf_http_server_t http;
+    io_t *io;
+    int io_count;
     uv_signal_t sigterm, sigint, sighup;
     uv_timer_t drain_timer;
     bool drain_timer_started;
-    bool draining, finished;
+    atomic_bool draining;
+    bool finished;
+    atomic_int serving; /* I/O loops not drained yet */
+    uv_async_t drained; /* the last loop drained */
     int workers;
-    int exit_code;
-} serve_t;
+};
 
 static void finish(serve_t *s);
 
@@ -90,12 +131,12 @@ static bool secret_equal(const char *given, const char *secret)
 ** Admin access: the bearer token when one is configured; without one, only
 ** clients on the loopback interface.
 */
-static bool admin_allowed(serve_t *s, wf_http_request_t *req)
+static bool admin_allowed(io_t *io, wf_http_request_t *req)
 {
-    if (s->config.admin_token[0]) {
+    if (io->config.admin_token[0]) {
         const char *auth = wf_http_header(req, "Authorization");
         return auth && !strncasecmp(auth, "Bearer ", 7) &&
-               secret_equal(auth + 7, s->config.admin_token);
+               secret_equal(auth + 7, io->config.admin_token);
     }
     const char *remote = wf_http_request_remote(req);
     return !strncmp(remote, "127.", 4) || !strcmp(remote, "::1");
@@ -116,7 +157,7 @@ static void on_job_finish(void *user, wf_job_t *job, wf_invoke_worker_t *worker)
 
 static void on_job_done(void *user, wf_job_t *job)
 {
-    serve_t *s = user;
+    io_t *io = user;
     wf_http_request_t *req = (wf_http_request_t *)job->request;
     atomic_fetch_sub(&job->version->counters->running, 1);
     wf_registry_record(job->version, job->body.failed ? 500 : job->status,
@@ -131,7 +172,7 @@ static void on_job_done(void *user, wf_job_t *job)
                             job->body.data ? job->body.data : "", job->body.len);
     }
     wf_version_release(job->version);
-    wf_dispatch_job_free(s->dispatch, job); /* keeps the body's storage for the next job */
+    wf_dispatch_job_free(io->port, job); /* keeps the body's storage for the next job */
 }
 
 static int64_t pick(int64_t manifest, int64_t config)
@@ -144,11 +185,11 @@ static int64_t pick(int64_t manifest, int64_t config)
 ** job takes over), after checking the module's concurrency limit. script and
 ** route are the matched CGI route's SCRIPT_NAME and text, or NULL.
 */
-static void queue_job(serve_t *s, wf_http_request_t *req, wf_version_t *v, const char *export_name,
+static void queue_job(io_t *io, wf_http_request_t *req, wf_version_t *v, const char *export_name,
                       const char *script, const char *route);
 
 /* POST /fn/<module>/<export>: looks the module up and queues the call. */
-static void route_function(serve_t *s, wf_http_request_t *req, const char *rest)
+static void route_function(io_t *io, wf_http_request_t *req, const char *rest)
 {
     const char *slash = strchr(rest, '/');
     size_t name_len = slash ? (size_t)(slash - rest) : strlen(rest);
@@ -159,12 +200,12 @@ static void route_function(serve_t *s, wf_http_request_t *req, const char *rest)
     }
     memcpy(req->module, rest, name_len);
     req->module[name_len] = 0;
-    wf_version_t *v = wf_registry_get(s->registry, req->module);
+    wf_version_t *v = wf_registry_get(io->serve->registry, req->module);
     if (!v) {
         respond_json_error(req, 404, "no such module", NULL);
         return;
     }
-    queue_job(s, req, v, export_name, NULL, NULL);
+    queue_job(io, req, v, export_name, NULL, NULL);
 }
 
 /* The best CGI route for a path, over every module (wf_registry_each). */
@@ -199,10 +240,10 @@ static void route_consider(void *user, wf_version_t *v)
 ** Any other path: the WASI command module whose CGI route (the manifest's
 ** "routes", default /run/<module>/...) matches it best, called CGI style.
 */
-static void route_cgi(serve_t *s, wf_http_request_t *req)
+static void route_cgi(io_t *io, wf_http_request_t *req)
 {
     route_search_t rs = {.path = req->path};
-    wf_registry_each(s->registry, route_consider, &rs);
+    wf_registry_each(io->serve->registry, route_consider, &rs);
     if (!rs.best) {
         /* /run/<module> of a module that is not a WASI command: say so. */
         const char *name = !strncmp(req->path, "/run/", 5) ? req->path + 5 : NULL;
@@ -212,7 +253,7 @@ static void route_cgi(serve_t *s, wf_http_request_t *req)
         if (name_len && name_len < sizeof module) {
             memcpy(module, name, name_len);
             module[name_len] = '\0';
-            v = wf_registry_get(s->registry, module);
+            v = wf_registry_get(io->serve->registry, module);
         }
         respond_json_error(req, 404,
                            v ? "the module is not a CGI (WASI command) module" : "not found", NULL);
@@ -224,21 +265,22 @@ static void route_cgi(serve_t *s, wf_http_request_t *req)
     memcpy(script, req->path, len);
     script[len] = '\0';
     snprintf(req->module, sizeof req->module, "%s", rs.best->name);
-    queue_job(s, req, rs.best, "", script, rs.route);
+    queue_job(io, req, rs.best, "", script, rs.route);
 }
 
-static void queue_job(serve_t *s, wf_http_request_t *req, wf_version_t *v, const char *export_name,
+static void queue_job(io_t *io, wf_http_request_t *req, wf_version_t *v, const char *export_name,
                       const char *script, const char *route)
 {
+    const wf_config_t *config = &io->config;
     const wf_manifest_t *m = v->manifest;
-    int64_t limit = pick(m->max_concurrency, s->config.max_concurrency);
+    int64_t limit = pick(m->max_concurrency, config->max_concurrency);
     if (limit > 0 && atomic_load(&v->counters->running) >= limit) {
         wf_version_release(v);
         respond_json_error(req, 429, "the module is at its concurrency limit",
                            "Retry-After: 1\r\n");
         return;
     }
-    wf_job_t *job = wf_dispatch_job_new(s->dispatch);
+    wf_job_t *job = wf_dispatch_job_new(io->port);
     if (!job) {
         wf_version_release(v);
         respond_json_error(req, 500, "out of memory", NULL);
@@ -252,29 +294,30 @@ static void queue_job(serve_t *s, wf_http_request_t *req, wf_version_t *v, const
         snprintf(job->script_name, sizeof job->script_name, "%s", script);
         snprintf(job->matched_route, sizeof job->matched_route, "%s", route);
     }
-    job->limits.timeout_ms = (uint64_t)pick(m->timeout_ms, s->config.timeout_ms);
-    job->limits.memory_pages = (uint32_t)pick(m->memory_pages, s->config.memory_pages);
-    job->limits.fuel = (uint64_t)pick(m->fuel, s->config.fuel);
-    job->limits.call_depth = (uint32_t)pick(m->call_depth, s->config.call_depth);
+    job->limits.timeout_ms = (uint64_t)pick(m->timeout_ms, config->timeout_ms);
+    job->limits.memory_pages = (uint32_t)pick(m->memory_pages, config->memory_pages);
+    job->limits.fuel = (uint64_t)pick(m->fuel, config->fuel);
+    job->limits.call_depth = (uint32_t)pick(m->call_depth, config->call_depth);
     atomic_fetch_add(&v->counters->running, 1);
     wf_http_direct_claim(req, &job->direct);
-    if (!wf_dispatch_submit(s->dispatch, job)) {
+    if (!wf_dispatch_submit(io->port, job)) {
         wf_http_direct_finish(req, &job->direct); /* not sent: ends the claim only */
         atomic_fetch_sub(&v->counters->running, 1);
-        atomic_fetch_add(&s->metrics.rejected_queue_full, 1);
+        atomic_fetch_add(&io->serve->metrics.rejected_queue_full, 1);
         wf_version_release(v);
-        wf_dispatch_job_free(s->dispatch, job);
+        wf_dispatch_job_free(io->port, job);
         respond_json_error(req, 503, "all workers are busy", "Retry-After: 1\r\n");
     }
 }
 
 static void on_request(void *user, wf_http_request_t *req)
 {
-    serve_t *s = user;
+    io_t *io = user;
+    serve_t *s = io->serve;
     const char *path = req->path;
     bool get = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
     if (!strncmp(path, "/fn/", 4)) {
-        route_function(s, req, path + 4);
+        route_function(io, req, path + 4);
         return;
     }
     if (!strcmp(path, "/healthz") || !strcmp(path, "/metrics") || !strcmp(path, "/admin/modules")) {
@@ -286,15 +329,16 @@ static void on_request(void *user, wf_http_request_t *req)
     wf_buf_t body;
     wf_buf_init(&body);
     if (!strcmp(path, "/healthz")) {
+        bool draining = atomic_load(&s->draining);
         wf_buf_printf(&body, "{\"status\":\"%s\",\"modules\":%d}\n",
-                      s->draining ? "draining" : "ok", wf_registry_count(s->registry));
-        respond_buf(req, s->draining ? 503 : 200, "application/json", &body);
+                      draining ? "draining" : "ok", wf_registry_count(s->registry));
+        respond_buf(req, draining ? 503 : 200, "application/json", &body);
     } else if (!strcmp(path, "/metrics")) {
         wf_metrics_render(&s->metrics, &body, s->workers, wf_registry_count(s->registry));
         wf_registry_metrics(s->registry, &body);
         respond_buf(req, 200, "text/plain; version=0.0.4", &body);
     } else if (!strcmp(path, "/admin/modules")) {
-        if (!admin_allowed(s, req)) {
+        if (!admin_allowed(io, req)) {
             respond_json_error(req, 401, "admin access needs the bearer token",
                                "WWW-Authenticate: Bearer\r\n");
             wf_buf_close(&body);
@@ -304,11 +348,11 @@ static void on_request(void *user, wf_http_request_t *req)
         respond_buf(req, 200, "application/json", &body);
     } else {
         wf_buf_close(&body);
-        route_cgi(s, req);
+        route_cgi(io, req);
     }
 }
 
-/* ------------------------------------------------------------ signals -- */
+/* ----------------------------------------------------------- I/O loops -- */
 
 static void close_handle(uv_handle_t *handle)
 {
@@ -316,30 +360,181 @@ static void close_handle(uv_handle_t *handle)
         uv_close(handle, NULL);
 }
 
+/* io's HTTP server drained (any loop's thread): the last one ends the daemon. */
+static void on_io_drained(void *user)
+{
+    io_t *io = user;
+    if (atomic_fetch_sub(&io->serve->serving, 1) == 1)
+        uv_async_send(&io->serve->drained);
+}
+
 /*
-** Everything stops: called when the last connection closed after a drain,
-** or when the drain deadline passed.
+** The end of an I/O loop, on its thread, once the workers have stopped:
+** every connection closes, the last results are answered, and the loop's
+** handles close, so that its uv_run returns.
+*/
+static void io_finish(io_t *io)
+{
+    if (io->http_started)
+        wf_http_server_close_all(&io->http);
+    wf_dispatch_port_close(io->port);
+    if (io->index > 0)
+        close_handle((uv_handle_t *)&io->inbox);
+}
+
+/* Main loop: posts messages to I/O loop io (not the main one). */
+static void io_post(io_t *io, unsigned flags, const wf_config_t *config)
+{
+    pthread_mutex_lock(&io->inbox_mutex);
+    io->inbox_flags |= flags;
+    if (config)
+        io->inbox_config = *config;
+    pthread_mutex_unlock(&io->inbox_mutex);
+    uv_async_send(&io->inbox);
+}
+
+/* An I/O loop's thread: reads its inbox. */
+static void on_inbox(uv_async_t *async)
+{
+    io_t *io = async->data;
+    pthread_mutex_lock(&io->inbox_mutex);
+    unsigned flags = io->inbox_flags;
+    io->inbox_flags = 0;
+    if (flags & MSG_CONFIG)
+        wf_config_apply_reloadable(&io->config, &io->inbox_config);
+    pthread_mutex_unlock(&io->inbox_mutex);
+    if (flags & MSG_DRAIN)
+        wf_http_server_drain(&io->http, on_io_drained);
+    if (flags & MSG_FINISH)
+        io_finish(io);
+}
+
+/*
+** The thread of an I/O loop other than the main one: starts its loop, port
+** and server, says how that went (io->started), and runs until io_finish.
+*/
+static void io_main(void *arg)
+{
+    io_t *io = arg;
+    serve_t *s = io->serve;
+    io->loop = &io->own_loop;
+    io->start_rc = uv_loop_init(io->loop);
+    if (io->start_rc) {
+        snprintf(io->start_err, sizeof io->start_err, "I/O loop %d: %s", io->index,
+                 uv_strerror(io->start_rc));
+        uv_sem_post(&io->started);
+        return;
+    }
+    uv_async_init(io->loop, &io->inbox, on_inbox);
+    io->inbox.data = io;
+    io->port = wf_dispatch_port_start(s->dispatch, io->index, io->loop, on_job_done, io);
+    io->start_rc = io->port ? 0 : UV_ENOMEM;
+    if (io->start_rc)
+        snprintf(io->start_err, sizeof io->start_err, "I/O loop %d: out of memory", io->index);
+    else
+        io->start_rc = wf_http_server_join(&io->http, io->loop, &s->io[0].http,
+                                           (unsigned)io->index, &io->config, on_request, io,
+                                           io->start_err, sizeof io->start_err);
+    io->http_started = io->start_rc == 0;
+    bool ok = io->start_rc == 0;
+    uv_sem_post(&io->started); /* io->start_* are the main thread's from here on */
+    if (!ok) {
+        /* Nothing to serve: close what was opened and wait for nothing. */
+        wf_dispatch_port_close(io->port);
+        close_handle((uv_handle_t *)&io->inbox);
+    }
+    uv_run(io->loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(io->loop))
+        wf_log_event(&s->log, WF_LOG_WARN, "I/O loop closed with handles open", NULL);
+}
+
+/*
+** Starts the main loop's server and port, then the other I/O loops' threads
+** one by one (each waited for). Returns 0, or -1 with a message in err;
+** the loops that started must then be ended with finish().
+*/
+static int io_start_all(serve_t *s, char *err, size_t err_size)
+{
+    io_t *first = &s->io[0];
+    first->loop = &s->loop;
+    first->port = wf_dispatch_port_start(s->dispatch, 0, &s->loop, on_job_done, first);
+    if (!first->port) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    if (wf_http_server_start(&first->http, &s->loop, &first->config, &s->log, &s->metrics,
+                             on_request, first, s->io_count > 1, err, err_size))
+        return -1;
+    first->http_started = true;
+    for (int i = 1; i < s->io_count; i++) {
+        io_t *io = &s->io[i];
+        if (pthread_mutex_init(&io->inbox_mutex, NULL) || uv_sem_init(&io->started, 0)) {
+            snprintf(err, err_size, "cannot start I/O loop %d", i);
+            return -1;
+        }
+        if (uv_thread_create(&io->thread, io_main, io)) {
+            uv_sem_destroy(&io->started);
+            pthread_mutex_destroy(&io->inbox_mutex);
+            snprintf(err, err_size, "cannot start I/O loop %d", i);
+            return -1;
+        }
+        io->thread_started = true;
+        uv_sem_wait(&io->started);
+        if (io->start_rc) {
+            snprintf(err, err_size, "%s", io->start_err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* After the main loop ended: waits for the other loops' threads. */
+static void io_join_all(serve_t *s)
+{
+    for (int i = 1; i < s->io_count; i++) {
+        io_t *io = &s->io[i];
+        if (!io->thread_started)
+            continue;
+        uv_thread_join(&io->thread);
+        uv_sem_destroy(&io->started);
+        pthread_mutex_destroy(&io->inbox_mutex);
+        io->thread_started = false;
+    }
+}
+
+/* ------------------------------------------------------------ signals -- */
+
+/*
+** Everything stops: called when every loop's last connection closed after
+** a drain, when the drain deadline passed, or when the start failed. The
+** workers finish the queue first; then every I/O loop ends (io_finish).
 */
 static void finish(serve_t *s)
 {
     if (s->finished)
         return;
     s->finished = true;
-    wf_http_server_close_all(&s->http);
+    if (s->io[0].http_started)
+        wf_http_server_close_all(&s->io[0].http);
     wf_dispatch_stop(s->dispatch);
+    for (int i = 1; i < s->io_count; i++)
+        if (s->io[i].thread_started && s->io[i].start_rc == 0)
+            io_post(&s->io[i], MSG_FINISH, NULL);
+    io_finish(&s->io[0]);
     wf_registry_stop(s->registry);
     if (s->drain_timer_started)
         uv_timer_stop(&s->drain_timer);
     close_handle((uv_handle_t *)&s->drain_timer);
+    close_handle((uv_handle_t *)&s->drained);
     close_handle((uv_handle_t *)&s->sigterm);
     close_handle((uv_handle_t *)&s->sigint);
     close_handle((uv_handle_t *)&s->sighup);
     wf_log_event(&s->log, WF_LOG_INFO, "stopped", NULL);
 }
 
-static void on_drained(void *user)
+static void on_all_drained(uv_async_t *async)
 {
-    finish(user);
+    finish(async->data);
 }
 
 static void on_drain_deadline(uv_timer_t *timer)
@@ -352,16 +547,17 @@ static void on_drain_deadline(uv_timer_t *timer)
 static void on_sigterm(uv_signal_t *handle, int signum)
 {
     serve_t *s = handle->data;
-    if (s->draining)
+    if (atomic_exchange(&s->draining, true))
         return;
-    s->draining = true;
     char grace[24];
     snprintf(grace, sizeof grace, "%lld", (long long)s->config.drain_timeout_ms);
     wf_log_event(&s->log, WF_LOG_INFO, "draining", "signal",
                  signum == SIGINT ? "SIGINT" : "SIGTERM", "#grace_ms", grace, NULL);
     uv_timer_start(&s->drain_timer, on_drain_deadline, (uint64_t)s->config.drain_timeout_ms, 0);
     s->drain_timer_started = true;
-    wf_http_server_drain(&s->http, on_drained);
+    for (int i = 1; i < s->io_count; i++)
+        io_post(&s->io[i], MSG_DRAIN, NULL);
+    wf_http_server_drain(&s->io[0].http, on_io_drained);
 }
 
 static void on_sighup(uv_signal_t *handle, int signum)
@@ -380,6 +576,9 @@ static void on_sighup(uv_signal_t *handle, int signum)
         return;
     }
     wf_config_apply_reloadable(&s->config, &fresh);
+    wf_config_apply_reloadable(&s->io[0].config, &fresh);
+    for (int i = 1; i < s->io_count; i++)
+        io_post(&s->io[i], MSG_CONFIG, &fresh);
     wf_registry_set_memory_pages(s->registry, s->config.memory_pages);
     wf_log_configure(&s->log, s->config.log_level, s->config.log_format, s->config.access_log);
     wf_log_event(&s->log, WF_LOG_INFO, "config reloaded", "file", s->config_path, NULL);
@@ -476,61 +675,73 @@ int wf_cmd_serve(int argc, char **argv)
     s->workers = s->config.workers > 0 ? (int)s->config.workers : (int)uv_available_parallelism();
     if (s->workers < 1)
         s->workers = 1;
-    if (uv_loop_init(&s->loop))
-        goto fail_args;
+    s->io_count = (int)s->config.io_threads;
+    s->io = calloc((size_t)s->io_count, sizeof *s->io);
+    if (!s->io || uv_loop_init(&s->loop))
+        goto fail_loop;
+    for (int i = 0; i < s->io_count; i++) {
+        s->io[i].serve = s;
+        s->io[i].index = i;
+        s->io[i].config = s->config;
+    }
+    atomic_init(&s->draining, false);
+    atomic_init(&s->serving, s->io_count);
     s->registry = wf_registry_new(s->config.modules_dir, s->config.rescan_ms, s->config.settle_ms,
                                   &s->log, &s->metrics);
     if (!s->registry)
         goto fail_registry;
     wf_registry_set_memory_pages(s->registry, s->config.memory_pages);
-    s->dispatch = wf_dispatch_new(&s->loop, s->workers, (size_t)s->config.queue_depth, &s->metrics,
-                                  wf_cgi_invoke, &s->log, on_job_finish, on_job_done, s);
+    s->dispatch = wf_dispatch_new(s->workers, s->io_count, (size_t)s->config.queue_depth,
+                                  &s->metrics, wf_cgi_invoke, &s->log, on_job_finish, s);
     if (!s->dispatch)
         goto fail_dispatch;
-    if (wf_registry_start(s->registry, &s->loop)) {
-        fprintf(stderr, "wafer serve: cannot start the module loader\n");
-        goto fail_start;
-    }
-    if (wf_http_server_start(&s->http, &s->loop, &s->config, &s->log, &s->metrics, on_request, s,
-                             err, sizeof err)) {
-        fprintf(stderr, "wafer serve: %s\n", err);
-        goto fail_start;
-    }
     uv_timer_init(&s->loop, &s->drain_timer);
     s->drain_timer.data = s;
+    uv_async_init(&s->loop, &s->drained, on_all_drained);
+    s->drained.data = s;
     uv_signal_init(&s->loop, &s->sigterm);
     uv_signal_init(&s->loop, &s->sigint);
     uv_signal_init(&s->loop, &s->sighup);
     s->sigterm.data = s->sigint.data = s->sighup.data = s;
+    if (wf_registry_start(s->registry, &s->loop)) {
+        snprintf(err, sizeof err, "cannot start the module loader");
+        goto fail_start;
+    }
+    if (io_start_all(s, err, sizeof err))
+        goto fail_start;
     uv_signal_start(&s->sigterm, on_sigterm, SIGTERM);
     uv_signal_start(&s->sigint, on_sigterm, SIGINT);
     uv_signal_start(&s->sighup, on_sighup, SIGHUP);
-    char workers[16];
+    char workers[16], io_threads[16];
     snprintf(workers, sizeof workers, "%d", s->workers);
+    snprintf(io_threads, sizeof io_threads, "%d", s->io_count);
     wf_log_event(&s->log, WF_LOG_INFO, "listening", "listen", s->config.listen, "modules",
-                 s->config.modules_dir, "#workers", workers, NULL);
-
-    uv_run(&s->loop, UV_RUN_DEFAULT);
+                 s->config.modules_dir, "#workers", workers, "#io_threads", io_threads, NULL);
     rc = 0;
-    /* finish() ran; let the closes complete. */
+    goto run;
+
+fail_start:
+    fprintf(stderr, "wafer serve: %s\n", err);
+    finish(s);
+run:
+    /* Until finish() ran and every handle closed. */
     uv_run(&s->loop, UV_RUN_DEFAULT);
+    io_join_all(s);
     wf_dispatch_free(s->dispatch);
     wf_registry_free(s->registry);
     if (uv_loop_close(&s->loop))
         wf_log_event(&s->log, WF_LOG_WARN, "loop closed with handles open", NULL);
+    free(s->io);
     free(s);
     return rc;
 
-fail_start:
-    wf_registry_stop(s->registry);
-    wf_dispatch_stop(s->dispatch);
-    uv_run(&s->loop, UV_RUN_DEFAULT);
-    wf_dispatch_free(s->dispatch);
 fail_dispatch:
     wf_registry_free(s->registry);
 fail_registry:
     uv_run(&s->loop, UV_RUN_DEFAULT);
     uv_loop_close(&s->loop);
+fail_loop:
+    free(s->io);
 fail_args:
     free(s);
     return rc;

@@ -2,10 +2,11 @@
 """Integration test of `wafer serve`: starts the real daemon on a free
 loopback port and speaks real HTTP to it (standard library only).
 
-usage: serve_test.py WAFER [SECTION...]
+usage: serve_test.py WAFER [--io-threads N] [SECTION...]
 
-Sections: basic abi errors http hostile deadline reload shutdown (default:
-all). Every section is bounded in time; the daemon is killed at the end
+Sections: basic abi errors http direct hostile deadline overload admin
+sighup reload loops shutdown (default: all). --io-threads sets the config's
+http.io_threads (default 1). Every section is bounded in time; the daemon is killed at the end
 whatever happens. Exit status 0 when every check passed.
 """
 import concurrent.futures
@@ -273,6 +274,7 @@ def raw(port, data, wait=3.0):
 class Daemon:
     def __init__(self, wafer, modules, config, workers=2):
         self.wafer = wafer
+        self.modules = modules
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="wafer-it-")
         self.config = os.path.join(self.dir, "config.json")
@@ -893,6 +895,59 @@ def section_reload(d, modules):
     check(keep["status"] == "stale" and keep["last_error"], "failed reload shown: %s" % keep)
 
 
+def section_loops(d):
+    """Several I/O loops: connections spread over them (each loop's request
+    ids carry its own seed, the first 8 hex digits), every loop answers
+    calls, ids stay unique, a reload reaches every loop, and a second daemon
+    cannot share the port."""
+    p = d.port
+    loops = CONFIG["http"].get("io_threads", 1)
+    clients = [Client(p) for _ in range(32)]
+    ids, seeds, ok = set(), {}, 0
+    try:
+        for round_ in range(3):
+            for i, c in enumerate(clients):
+                s, h, b = c.request("POST", "/fn/add/add", "[%d,%d]" % (i, round_))
+                ok += s == 200 and json.loads(b) == [i + round_]
+                rid = h.get("x-request-id", "")
+                ids.add(rid)
+                seeds.setdefault(rid[:8], set()).add(i)
+    finally:
+        for c in clients:
+            c.close()
+    check(ok == 96, "calls over 32 connections: %d/96 right" % ok)
+    check(len(ids) == 96, "request ids unique across loops (%d distinct)" % len(ids))
+    check(len(seeds) == loops, "connections served by %d loops, expected %d" % (len(seeds), loops))
+    check(all(len(set(v)) == len(v) for v in seeds.values()), "a connection stays on its loop")
+    # A reload reaches every loop: a smaller body limit, seen on each.
+    with open(d.config, "w") as f:
+        json.dump(dict(CONFIG, http=dict(CONFIG["http"], max_body_bytes=100)), f)
+    d.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    statuses, reached = [], set()
+    for _ in range(32):
+        s, h, _ = call(p, "/fn/add/add", "[" + " " * 200 + "1,2]")
+        statuses.append(s)
+        reached.add(h.get("x-request-id", "")[:8])
+    check(statuses.count(413) == 32, "after SIGHUP every loop answers 413 over the new limit: %s"
+          % sorted(set(statuses)))
+    check(len(reached) == loops, "the reload was seen on %d loops, expected %d"
+          % (len(reached), loops))
+    with open(d.config, "w") as f:
+        json.dump(CONFIG, f)
+    d.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    # A second daemon on the same port is refused, and the first keeps serving.
+    other = subprocess.run([d.wafer, "serve", "--config", d.config, "--listen",
+                            "127.0.0.1:%d" % p, "--modules", d.modules],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=20)
+    out = other.stdout.decode(errors="replace")
+    check(other.returncode != 0 and "address already in use" in out,
+          "a second daemon on the port fails: rc %d, %r" % (other.returncode, out[-200:]))
+    s, _, b = call(p, "/fn/add/add", "[2,3]")
+    check(s == 200 and json.loads(b) == [5], "still serving after the second daemon failed")
+
+
 def section_shutdown(d):
     p = d.port
     results = {}
@@ -922,8 +977,12 @@ def section_shutdown(d):
 
 def main():
     wafer = sys.argv[1]
-    sections = sys.argv[2:] or ["basic", "abi", "errors", "http", "direct", "hostile", "deadline",
-                                "overload", "admin", "sighup", "reload", "shutdown"]
+    args = sys.argv[2:]
+    if args[:1] == ["--io-threads"]:
+        CONFIG["http"]["io_threads"] = int(args[1])
+        args = args[2:]
+    sections = args or ["basic", "abi", "errors", "http", "direct", "hostile", "deadline",
+                        "overload", "admin", "sighup", "reload", "loops", "shutdown"]
     modules = tempfile.mkdtemp(prefix="wafer-modules-")
     build_modules(modules)
     d = Daemon(wafer, modules, CONFIG)
