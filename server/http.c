@@ -561,7 +561,7 @@ static void stop_log_batching(wf_http_server_t *server)
 static void log_and_count(wf_http_conn_t *conn, wf_http_request_t *req)
 {
     wf_http_server_t *server = conn->server;
-    uint64_t us = (now_ns() - req->start_ns) / 1000;
+    uint64_t us = ((req->end_ns ? req->end_ns : now_ns()) - req->start_ns) / 1000;
     wf_metrics_request(server->metrics, req->status, us);
     atomic_fetch_add(&server->metrics->bytes_out, req->wire_len);
     wf_log_access_t access = {
@@ -805,6 +805,7 @@ void wf_http_direct_send(wf_http_request_t *req, wf_http_direct_t *direct, wf_ht
         }
     }
     direct->sent = sent;
+    direct->sent_ns = now_ns();
     if (!direct->error && sent < direct->wire_len) {
         size_t left = direct->wire_len - sent;
         direct->rest = malloc(left);
@@ -860,6 +861,8 @@ bool wf_http_direct_finish(wf_http_request_t *req, wf_http_direct_t *direct)
     req->send_failed = direct->error != 0;
     req->body_out = direct->body_out;
     req->wire_len = direct->wire_len;
+    if (!direct->rest)
+        req->end_ns = direct->sent_ns;
     req->response = direct->rest;
     req->response_len = direct->rest ? direct->wire_len - direct->sent : 0;
     direct->rest = NULL;

@@ -59,6 +59,7 @@ typedef struct wf_http_request {
     int http_minor;
     bool keep_alive;
     uint64_t start_ns;
+    uint64_t end_ns; /* when a worker sent the response, or 0 (then: when it is logged) */
     /* filled by the handler for the access log */
     char module[64];
     /* the response, once ready */
@@ -99,6 +100,7 @@ typedef struct wf_http_direct {
     int error;        /* errno of a failed send, or 0 */
     size_t wire_len;  /* the whole response */
     size_t sent;      /* bytes the socket took */
+    uint64_t sent_ns; /* when the send ended (CLOCK_MONOTONIC) */
     uint64_t body_out;
     char *rest;       /* owned: the bytes not sent (wire_len - sent) */
 } wf_http_direct_t;

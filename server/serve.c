@@ -142,10 +142,17 @@ static bool admin_allowed(io_t *io, wf_http_request_t *req)
     return !strncmp(remote, "127.", 4) || !strcmp(remote, "::1");
 }
 
-/* On the worker: sends the response of a claimed request (http.h). */
+/*
+** On the worker, right after the call: counts it (so that a client's next
+** request already sees the module's running calls without this one) and
+** sends the response of a claimed request (http.h).
+*/
 static void on_job_finish(void *user, wf_job_t *job, wf_invoke_worker_t *worker)
 {
     (void)user;
+    wf_registry_record(job->version, job->body.failed ? 500 : job->status,
+                       (wf_sandbox_now_ns() - job->queued_ns) / 1000);
+    atomic_fetch_sub(&job->version->counters->running, 1);
     if (!job->direct.claimed || job->body.failed)
         return; /* the loop answers */
     wf_http_direct_send((wf_http_request_t *)job->request, &job->direct, &worker->date,
@@ -159,9 +166,6 @@ static void on_job_done(void *user, wf_job_t *job)
 {
     io_t *io = user;
     wf_http_request_t *req = (wf_http_request_t *)job->request;
-    atomic_fetch_sub(&job->version->counters->running, 1);
-    wf_registry_record(job->version, job->body.failed ? 500 : job->status,
-                       (wf_sandbox_now_ns() - job->queued_ns) / 1000);
     /* A response the worker sent is answered by the finish already. */
     if (!wf_http_direct_finish(req, &job->direct)) {
         if (job->body.failed)

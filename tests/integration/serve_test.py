@@ -133,6 +133,7 @@ MANIFESTS = {
     "counter": {"instance": "reuse"},
     "limited": {"limits": {"max_concurrency": 1, "timeout_ms": 400}},
     "limited2": {"limits": {"max_concurrency": 1, "timeout_ms": 2500}},
+    "serial": {"limits": {"max_concurrency": 1}},
     "adapt": {"exports": {
         "oob": {"params": ["string"], "results": ["string"]},
         "badutf8": {"params": ["string"], "results": ["string"]},
@@ -167,7 +168,9 @@ def build_modules(d):
             json.dump(manifest, f)
     ex = os.path.join(ROOT, "examples")
     with open(os.path.join(ex, "add.wat")) as f:
-        wat2wasm(f.read(), os.path.join(d, "add.wasm"))
+        add_wat = f.read()
+    wat2wasm(add_wat, os.path.join(d, "add.wasm"))
+    wat2wasm(add_wat, os.path.join(d, "serial.wasm"))
     with open(os.path.join(ex, "greet.wat")) as f:
         wat2wasm(f.read(), os.path.join(d, "greet.wasm"))
     shutil.copy(os.path.join(ex, "greet.json"), d)
@@ -736,6 +739,15 @@ def section_overload(d, modules):
         b = ex.submit(call, p, "/fn/limited/forever", "[]")
         got = sorted([a.result()[0], b.result()[0]])
     check(got == [429, 504], "max_concurrency 1: one 504, one 429 (%s)" % got)
+    # One client calling one after the other never exceeds max_concurrency 1:
+    # a call no longer counts once its answer has left.
+    c = Client(p)
+    try:
+        statuses = [c.request("POST", "/fn/serial/add", "[1,2]")[0] for _ in range(300)]
+    finally:
+        c.close()
+    check(statuses.count(200) == 300, "max_concurrency 1, calls in sequence: all 200 (%s)"
+          % {st: statuses.count(st) for st in set(statuses)})
     # The count carries over a reload: a call running on the old version still counts.
     def version_of(name):
         s, _, b = call(p, "/admin/modules", method="GET")
