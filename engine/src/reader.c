@@ -79,14 +79,9 @@ static wf_err_t read_leb(wf__reader_t *r, unsigned bits, int is_signed, uint64_t
     return WF_OK;
 }
 
-/* An unsigned LEB128 of at most 32 bits (5 bytes). */
-wf_err_t wf__read_u32(wf__reader_t *r, uint32_t *out, wf_error_info_t *err)
+/* See reader.h: an unsigned LEB128 of at most 32 bits (5 bytes). */
+wf_err_t wf__read_u32_any(wf__reader_t *r, uint32_t *out, wf_error_info_t *err)
 {
-    /* The common one-byte case first. */
-    if (r->p < r->end && *r->p < 0x80) {
-        *out = *r->p++;
-        return WF_OK;
-    }
     uint64_t v = 0;
     wf_err_t rc = read_leb(r, 32, 0, &v, err);
     if (rc == WF_OK)
@@ -201,18 +196,28 @@ wf_err_t wf__read_name(wf__reader_t *r, const uint8_t **out, uint32_t *len, wf_e
 /* ====================================================================== */
 
 /*
-** (prefix, code) -> op id + 1, 0 where there is no instruction. Single-byte
-** opcodes at [code], 0xFC ones at [256 + code], 0xFE ones at [512 + code].
-** Built at compile time from the X-macro, so there is no run-time state.
+** See reader.h. Built at compile time from the X-macro, so there is no
+** run-time state.
 */
 #define OP_SLOT(prefix, code)                                                                      \
     ((prefix) == 0 ? (code) : (prefix) == 0xFC ? 256 + (code) : 512 + (code))
-static const uint16_t op_lookup[768] = {
+#define FAST_FORM(imm)                                                                             \
+    ((imm) == WF_IMM_NONE     ? WF__FAST_NONE                                                      \
+     : (imm) == WF_IMM_LABEL  ? WF__FAST_INDEX                                                     \
+     : (imm) == WF_IMM_FUNC   ? WF__FAST_INDEX                                                     \
+     : (imm) == WF_IMM_LOCAL  ? WF__FAST_INDEX                                                     \
+     : (imm) == WF_IMM_GLOBAL ? WF__FAST_INDEX                                                     \
+     : (imm) == WF_IMM_MEMARG ? WF__FAST_MEMARG                                                    \
+     : (imm) == WF_IMM_I32    ? WF__FAST_I32                                                       \
+                              : 0)
+const uint32_t wf__reader_ops[768] = {
 #define WF__OP_LOOKUP(id, name, prefix, code, imm, p1, p2, r, nat)                                 \
-    [OP_SLOT(prefix, code)] = WF_OP_##id + 1,
+    [OP_SLOT(prefix, code)] =                                                                      \
+        (uint32_t)(WF_OP_##id + 1) | ((prefix) == 0 ? (uint32_t)FAST_FORM(imm) << 16 : 0),
     WF_WASM_OPS(WF__OP_LOOKUP)
 #undef WF__OP_LOOKUP
 };
+#undef FAST_FORM
 
 /* Whether b is a value type code (v128 included; callers reject SIMD). */
 static int is_valtype(uint8_t b)
@@ -400,8 +405,8 @@ static wf_err_t read_immediates(wf__reader_t *r, unsigned imm, wf__instr_t *out,
     return rc;
 }
 
-/* See reader.h. The (prefix, code) pair goes through op_lookup. */
-wf_err_t wf__read_instr(wf__reader_t *r, wf__instr_t *out, wf_error_info_t *err)
+/* See reader.h. The (prefix, code) pair goes through wf__reader_ops. */
+wf_err_t wf__read_instr_any(wf__reader_t *r, wf__instr_t *out, wf_error_info_t *err)
 {
     out->offset = wf__reader_offset(r);
     uint8_t b = 0;
@@ -423,7 +428,7 @@ wf_err_t wf__read_instr(wf__reader_t *r, wf__instr_t *out, wf_error_info_t *err)
     } else {
         slot = b;
     }
-    unsigned id = op_lookup[slot];
+    unsigned id = wf__reader_ops[slot] & 0xFFFF;
     if (id == 0)
         return wf__error(err, WF_ERR_MALFORMED, out->offset, "illegal opcode");
     out->op = (uint16_t)(id - 1);

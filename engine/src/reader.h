@@ -23,10 +23,14 @@ typedef struct wf__reader {
     const uint8_t *end;  /* one past the last readable byte */
 } wf__reader_t;
 
-static inline size_t wf__reader_offset(const wf__reader_t *r) { return (size_t)(r->p - r->base); }
+static inline size_t wf__reader_offset(const wf__reader_t *r)
+{
+    return (size_t)(r->p - r->base);
+}
 
 wf_err_t wf__read_u8(wf__reader_t *r, uint8_t *out, wf_error_info_t *err);
-wf_err_t wf__read_u32(wf__reader_t *r, uint32_t *out, wf_error_info_t *err);
+/* Any u32 LEB128; wf__read_u32 below is its inline one-byte fast path. */
+wf_err_t wf__read_u32_any(wf__reader_t *r, uint32_t *out, wf_error_info_t *err);
 wf_err_t wf__read_s32(wf__reader_t *r, int32_t *out, wf_error_info_t *err);
 wf_err_t wf__read_s33(wf__reader_t *r, int64_t *out, wf_error_info_t *err);
 wf_err_t wf__read_s64(wf__reader_t *r, int64_t *out, wf_error_info_t *err);
@@ -36,9 +40,9 @@ wf_err_t wf__read_bytes(wf__reader_t *r, size_t n, const uint8_t **out, wf_error
 wf_err_t wf__read_name(wf__reader_t *r, const uint8_t **out, uint32_t *len, wf_error_info_t *err);
 
 typedef enum wf__block_kind {
-    WF__BLOCK_EMPTY,   /* 0x40 */
-    WF__BLOCK_VALUE,   /* a single result of valtype */
-    WF__BLOCK_TYPEIDX  /* a function type index (multi-value) */
+    WF__BLOCK_EMPTY,  /* 0x40 */
+    WF__BLOCK_VALUE,  /* a single result of valtype */
+    WF__BLOCK_TYPEIDX /* a function type index (multi-value) */
 } wf__block_kind_t;
 
 /* One decoded instruction with its immediates. */
@@ -62,14 +66,14 @@ typedef struct wf__instr {
             uint32_t memory;
         } memarg;
         struct {
-            uint32_t count;           /* labels before the default */
-            const uint8_t *targets;   /* their LEB128 encodings (read with
-                                         wf__read_u32 from a reader over them) */
+            uint32_t count;         /* labels before the default */
+            const uint8_t *targets; /* their LEB128 encodings (read with
+                                       wf__read_u32 from a reader over them) */
             uint32_t default_label;
         } br_table;
         struct {
-            uint32_t count;     /* select t: number of types (1 is valid) */
-            uint8_t type;       /* the first type */
+            uint32_t count; /* select t: number of types (1 is valid) */
+            uint8_t type;   /* the first type */
         } select;
         struct {
             uint32_t a; /* memory.init: data; table.init: elem; copies: dst */
@@ -86,8 +90,97 @@ typedef struct wf__instr {
 /*
 ** Reads one instruction at r->p, advancing past it. Unknown opcodes are
 ** "illegal opcode"; a 0xFD (SIMD) prefix is WF_ERR_UNSUPPORTED with the
-** message "SIMD instructions are not supported yet".
+** message "SIMD instructions are not supported yet". wf__read_instr below
+** is its inline fast path for the common encodings.
 */
-wf_err_t wf__read_instr(wf__reader_t *r, wf__instr_t *out, wf_error_info_t *err);
+wf_err_t wf__read_instr_any(wf__reader_t *r, wf__instr_t *out, wf_error_info_t *err);
+
+/* ---------------------------------------------------------------------- */
+/* Inline fast paths                                                       */
+/* ---------------------------------------------------------------------- */
+
+/*
+** Every instruction of every body is read three times per load (decoder,
+** validator, compiler), so the encodings most code is made of are decoded
+** here, inline in the caller's loop; anything else (long LEB128s, other
+** immediates, prefixes, errors) goes to the general functions, which read it
+** again from the start. The results are the same either way.
+*/
+
+/* The forms the fast path decodes (bits 16.. of wf__reader_ops). */
+enum {
+    WF__FAST_NONE = 1,   /* no immediate */
+    WF__FAST_INDEX = 2,  /* one u32 (label, function, local, global) */
+    WF__FAST_MEMARG = 3, /* u32 align, u32 offset */
+    WF__FAST_I32 = 4     /* s32 */
+};
+
+/*
+** (prefix, code) -> op id + 1 in the low 16 bits, 0 where there is no
+** instruction. Single-byte opcodes at [code], 0xFC ones at [256 + code],
+** 0xFE ones at [512 + code]. A single-byte opcode's entry has its
+** WF__FAST_* form, if any, in bits 16 and up (the prefix bytes have no
+** entry, so they take the general path).
+*/
+extern const uint32_t wf__reader_ops[768];
+
+/* An unsigned LEB128 of at most 32 bits (5 bytes). */
+static inline wf_err_t wf__read_u32(wf__reader_t *r, uint32_t *out, wf_error_info_t *err)
+{
+    if (r->p < r->end && *r->p < 0x80) {
+        *out = *r->p++;
+        return WF_OK;
+    }
+    return wf__read_u32_any(r, out, err);
+}
+
+/* See wf__read_instr_any. One-byte immediates are read here. */
+static inline wf_err_t wf__read_instr(wf__reader_t *r, wf__instr_t *out, wf_error_info_t *err)
+{
+    const uint8_t *p = r->p;
+    ptrdiff_t left = r->end - p;
+    if (left > 0) {
+        uint32_t entry = wf__reader_ops[p[0]];
+        uint16_t op = (uint16_t)((entry & 0xFFFF) - 1);
+        switch (entry >> 16) {
+        case WF__FAST_NONE:
+            out->op = op;
+            out->offset = (size_t)(p - r->base);
+            r->p = p + 1;
+            return WF_OK;
+        case WF__FAST_INDEX:
+            if (left < 2 || p[1] >= 0x80)
+                break;
+            out->op = op;
+            out->offset = (size_t)(p - r->base);
+            out->imm.index = p[1];
+            r->p = p + 2;
+            return WF_OK;
+        case WF__FAST_MEMARG:
+            /* an alignment of 32 or more is an error: the general path */
+            if (left < 3 || p[1] >= 32 || p[2] >= 0x80)
+                break;
+            out->op = op;
+            out->offset = (size_t)(p - r->base);
+            out->imm.memarg.align = p[1];
+            out->imm.memarg.offset = p[2];
+            out->imm.memarg.memory = 0;
+            r->p = p + 3;
+            return WF_OK;
+        case WF__FAST_I32:
+            if (left < 2 || p[1] >= 0x80)
+                break;
+            out->op = op;
+            out->offset = (size_t)(p - r->base);
+            /* seven bits, sign-extended */
+            out->imm.i32 = (int32_t)p[1] - (int32_t)((p[1] & 0x40) << 1);
+            r->p = p + 2;
+            return WF_OK;
+        default:
+            break;
+        }
+    }
+    return wf__read_instr_any(r, out, err);
+}
 
 #endif
