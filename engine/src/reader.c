@@ -202,14 +202,15 @@ wf_err_t wf__read_name(wf__reader_t *r, const uint8_t **out, uint32_t *len, wf_e
 #define OP_SLOT(prefix, code)                                                                      \
     ((prefix) == 0 ? (code) : (prefix) == 0xFC ? 256 + (code) : 512 + (code))
 #define FAST_FORM(imm)                                                                             \
-    ((imm) == WF_IMM_NONE     ? WF__FAST_NONE                                                      \
-     : (imm) == WF_IMM_LABEL  ? WF__FAST_INDEX                                                     \
-     : (imm) == WF_IMM_FUNC   ? WF__FAST_INDEX                                                     \
-     : (imm) == WF_IMM_LOCAL  ? WF__FAST_INDEX                                                     \
-     : (imm) == WF_IMM_GLOBAL ? WF__FAST_INDEX                                                     \
-     : (imm) == WF_IMM_MEMARG ? WF__FAST_MEMARG                                                    \
-     : (imm) == WF_IMM_I32    ? WF__FAST_I32                                                       \
-                              : 0)
+    ((imm) == WF_IMM_NONE        ? WF__FAST_NONE                                                   \
+     : (imm) == WF_IMM_LABEL     ? WF__FAST_INDEX                                                  \
+     : (imm) == WF_IMM_FUNC      ? WF__FAST_INDEX                                                  \
+     : (imm) == WF_IMM_LOCAL     ? WF__FAST_INDEX                                                  \
+     : (imm) == WF_IMM_GLOBAL    ? WF__FAST_INDEX                                                  \
+     : (imm) == WF_IMM_MEMARG    ? WF__FAST_MEMARG                                                 \
+     : (imm) == WF_IMM_I32       ? WF__FAST_I32                                                    \
+     : (imm) == WF_IMM_BLOCKTYPE ? WF__FAST_BLOCK                                                  \
+                                 : 0)
 const uint32_t wf__reader_ops[768] = {
 #define WF__OP_LOOKUP(id, name, prefix, code, imm, p1, p2, r, nat)                                 \
     [OP_SLOT(prefix, code)] =                                                                      \

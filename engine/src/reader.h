@@ -112,7 +112,8 @@ enum {
     WF__FAST_NONE = 1,   /* no immediate */
     WF__FAST_INDEX = 2,  /* one u32 (label, function, local, global) */
     WF__FAST_MEMARG = 3, /* u32 align, u32 offset */
-    WF__FAST_I32 = 4     /* s32 */
+    WF__FAST_I32 = 4,    /* s32 */
+    WF__FAST_BLOCK = 5   /* a block type */
 };
 
 /*
@@ -124,6 +125,50 @@ enum {
 */
 extern const uint32_t wf__reader_ops[768];
 
+/*
+** A well-formed u32 LEB128 at p (left bytes readable) into *out: returns its
+** length, or 0 when it is not one (too long, too large, cut short), which
+** the general path then reports.
+*/
+static inline unsigned wf__leb_u32(const uint8_t *p, ptrdiff_t left, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (unsigned i = 0; i < 5 && (ptrdiff_t)i < left; i++) {
+        uint8_t byte = p[i];
+        v |= (uint32_t)(byte & 0x7F) << (7 * i);
+        if (byte < 0x80) {
+            if (i == 4 && byte >= 0x10) /* bits beyond 32 */
+                return 0;
+            *out = v;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* Like wf__leb_u32 for a signed LEB128 of at most 32 bits. */
+static inline unsigned wf__leb_s32(const uint8_t *p, ptrdiff_t left, int32_t *out)
+{
+    uint32_t v = 0;
+    for (unsigned i = 0; i < 5 && (ptrdiff_t)i < left; i++) {
+        uint8_t byte = p[i];
+        v |= (uint32_t)(byte & 0x7F) << (7 * i);
+        if (byte < 0x80) {
+            if (i == 4) {
+                /* the bits beyond 32 must be copies of the sign bit (bit 3) */
+                if ((byte & 0x70) != (byte & 0x08 ? 0x70 : 0))
+                    return 0;
+            } else if (byte & 0x40) {
+                v |= ~(uint32_t)0 << (7 * (i + 1));
+            }
+            /* v holds the value's two's complement bits */
+            *out = v <= INT32_MAX ? (int32_t)v : -(int32_t)~v - 1;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
 /* An unsigned LEB128 of at most 32 bits (5 bytes). */
 static inline wf_err_t wf__read_u32(wf__reader_t *r, uint32_t *out, wf_error_info_t *err)
 {
@@ -134,53 +179,60 @@ static inline wf_err_t wf__read_u32(wf__reader_t *r, uint32_t *out, wf_error_inf
     return wf__read_u32_any(r, out, err);
 }
 
-/* See wf__read_instr_any. One-byte immediates are read here. */
+/* See wf__read_instr_any. */
 static inline wf_err_t wf__read_instr(wf__reader_t *r, wf__instr_t *out, wf_error_info_t *err)
 {
     const uint8_t *p = r->p;
     ptrdiff_t left = r->end - p;
-    if (left > 0) {
-        uint32_t entry = wf__reader_ops[p[0]];
-        uint16_t op = (uint16_t)((entry & 0xFFFF) - 1);
-        switch (entry >> 16) {
-        case WF__FAST_NONE:
-            out->op = op;
-            out->offset = (size_t)(p - r->base);
-            r->p = p + 1;
-            return WF_OK;
-        case WF__FAST_INDEX:
-            if (left < 2 || p[1] >= 0x80)
-                break;
-            out->op = op;
-            out->offset = (size_t)(p - r->base);
-            out->imm.index = p[1];
-            r->p = p + 2;
-            return WF_OK;
-        case WF__FAST_MEMARG:
-            /* an alignment of 32 or more is an error: the general path */
-            if (left < 3 || p[1] >= 32 || p[2] >= 0x80)
-                break;
-            out->op = op;
-            out->offset = (size_t)(p - r->base);
-            out->imm.memarg.align = p[1];
-            out->imm.memarg.offset = p[2];
-            out->imm.memarg.memory = 0;
-            r->p = p + 3;
-            return WF_OK;
-        case WF__FAST_I32:
-            if (left < 2 || p[1] >= 0x80)
-                break;
-            out->op = op;
-            out->offset = (size_t)(p - r->base);
-            /* seven bits, sign-extended */
-            out->imm.i32 = (int32_t)p[1] - (int32_t)((p[1] & 0x40) << 1);
-            r->p = p + 2;
-            return WF_OK;
-        default:
+    if (left <= 0)
+        return wf__read_instr_any(r, out, err);
+    uint32_t entry = wf__reader_ops[p[0]];
+    unsigned n = 0, n2 = 0;
+    switch (entry >> 16) {
+    case WF__FAST_NONE:
+        n = 1;
+        break;
+    case WF__FAST_INDEX:
+        n = wf__leb_u32(p + 1, left - 1, &out->imm.index);
+        n = n ? n + 1 : 0;
+        break;
+    case WF__FAST_MEMARG:
+        n = wf__leb_u32(p + 1, left - 1, &out->imm.memarg.align);
+        /* an alignment of 32 or more is an error: the general path */
+        if (!n || out->imm.memarg.align >= 32)
+            return wf__read_instr_any(r, out, err);
+        n2 = wf__leb_u32(p + 1 + n, left - 1 - (ptrdiff_t)n, &out->imm.memarg.offset);
+        out->imm.memarg.memory = 0;
+        n = n2 ? 1 + n + n2 : 0;
+        break;
+    case WF__FAST_I32:
+        n = wf__leb_s32(p + 1, left - 1, &out->imm.i32);
+        n = n ? n + 1 : 0;
+        break;
+    case WF__FAST_BLOCK:
+        if (left < 2)
             break;
+        out->imm.block.valtype = 0;
+        out->imm.block.type_index = 0;
+        if (p[1] == 0x40) {
+            out->imm.block.kind = WF__BLOCK_EMPTY;
+            n = 2;
+        } else if (p[1] == WF_T_I32 || p[1] == WF_T_I64 || p[1] == WF_T_F32 || p[1] == WF_T_F64 ||
+                   p[1] == WF_T_V128 || p[1] == WF_T_FUNCREF || p[1] == WF_T_EXTERNREF) {
+            out->imm.block.kind = WF__BLOCK_VALUE;
+            out->imm.block.valtype = p[1];
+            n = 2;
         }
+        break;
+    default:
+        break;
     }
-    return wf__read_instr_any(r, out, err);
+    if (!n)
+        return wf__read_instr_any(r, out, err);
+    out->op = (uint16_t)((entry & 0xFFFF) - 1);
+    out->offset = (size_t)(p - r->base);
+    r->p = p + n;
+    return WF_OK;
 }
 
 #endif
