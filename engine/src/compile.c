@@ -109,10 +109,12 @@ typedef struct compiler {
     size_t cap_stubs;
     uint32_t *labels; /* cells where a label was placed, ascending (fuse_pairs) */
     size_t nlabels, cap_labels;
-    /* fuse_pairs: pair_table's first and second handler cells, and the
-       entries by cell_hash of the first: a chain per bucket (0xFF ends) */
+    /* fuse_pairs: pair_table's first and second handler cells, the link
+       each entry asks for (LINK_A widened to LINK_AB where the second is
+       commutative), and the entries by pair_hash of the two handler cells:
+       a chain per bucket in table order (0xFF ends) */
     const uint64_t *pair_cells;
-    const uint8_t *pair_bucket, *pair_next;
+    const uint8_t *pair_link, *pair_bucket, *pair_next;
 
     /* The last instruction, when it wrote a single value into the home slot
        of stack position last_pos and nothing has been emitted or joined
@@ -151,7 +153,9 @@ static bool grow(compiler_t *c, void **ptr, size_t *cap, size_t need, size_t ele
     return true;
 }
 
-#define GROW(c, arr, cap, need) grow((c), (void **)&(arr), &(cap), (need), sizeof *(arr))
+/* The capacity test is inline: most calls need no growth. */
+#define GROW(c, arr, cap, need)                                                                    \
+    ((need) <= (cap) || grow((c), (void **)&(arr), &(cap), (need), sizeof *(arr)))
 
 static inline uint32_t home(const compiler_t *c, size_t pos)
 {
@@ -890,14 +894,14 @@ static wf__iop_t swapped_op(wf__iop_t iop)
         SW_SAME(F64)
         SW(I32, LT_S, GT_S)
         SW(I32, LT_U, GT_U)
-        SW(I32, LE_S, GE_S) SW(I32, LE_U, GE_U) SW(I64, LT_S, GT_S) SW(I64, LT_U, GT_U)
-            SW(I64, LE_S, GE_S) SW(I64, LE_U, GE_U) SW(F32, LT, GT) SW(F32, LE, GE) SW(F64, LT, GT)
-                SW(F64, LE, GE)
+        SW(I32, LE_S, GE_S)
+        SW(I32, LE_U, GE_U) SW(I64, LT_S, GT_S) SW(I64, LT_U, GT_U) SW(I64, LE_S, GE_S)
+            SW(I64, LE_U, GE_U) SW(F32, LT, GT) SW(F32, LE, GE) SW(F64, LT, GT) SW(F64, LE, GE)
 #undef SW
 #undef SW_SAME
-                    case WF_IOP_I32_ADD : case WF_IOP_I32_MUL : case WF_IOP_I32_AND
-            : case WF_IOP_I32_OR : case WF_IOP_I32_XOR : case WF_IOP_I64_ADD : case WF_IOP_I64_MUL
-            : case WF_IOP_I64_AND : case WF_IOP_I64_OR : case WF_IOP_I64_XOR : return iop;
+                case WF_IOP_I32_ADD : case WF_IOP_I32_MUL : case WF_IOP_I32_AND : case WF_IOP_I32_OR
+            : case WF_IOP_I32_XOR : case WF_IOP_I64_ADD : case WF_IOP_I64_MUL : case WF_IOP_I64_AND
+            : case WF_IOP_I64_OR : case WF_IOP_I64_XOR : return iop;
     default:
         return WF_IOP_COUNT_;
     }
@@ -1270,72 +1274,50 @@ static wf_err_t compile_if(compiler_t *c, const wf__instr_t *in, wf_error_info_t
     return WF_OK;
 }
 
+/*
+** Wasm op -> the internal op a numeric instruction compiles to and its
+** category (1 unary, 2 binary, 3 trapping binary, 4 load, 5 store; 0 for
+** the other instructions). A table: this is asked once per instruction.
+*/
+static const struct {
+    uint16_t iop;
+    uint8_t category;
+} numeric_ops[WF_OP_COUNT_] = {
+#define NUM_UN(name) [WF_OP_##name] = {WF_IOP_##name, 1},
+#define NUM_UNT(name) [WF_OP_##name] = {WF_IOP_##name, 1},
+#define NUM_BIN(name) [WF_OP_##name] = {WF_IOP_##name, 2},
+#define NUM_BINT(name) [WF_OP_##name] = {WF_IOP_##name, 3},
+#define NUM_LOAD(name) [WF_OP_##name] = {WF_IOP_##name, 4},
+#define NUM_STORE(name) [WF_OP_##name] = {WF_IOP_##name, 5},
+#define NUM_SPECIAL(name)
+#define NUM(name, cat, cells, ...) NUM_##cat(name)
+    WF__IOPS(NUM)
+#undef NUM
+#undef NUM_SPECIAL
+#undef NUM_STORE
+#undef NUM_LOAD
+#undef NUM_BINT
+#undef NUM_BIN
+#undef NUM_UNT
+#undef NUM_UN
+        /* the same bits as their integer forms */
+        [WF_OP_F32_LOAD] = {WF_IOP_I32_LOAD, 4},
+    [WF_OP_F64_LOAD] = {WF_IOP_I64_LOAD, 4},
+    [WF_OP_F32_STORE] = {WF_IOP_I32_STORE, 5},
+    [WF_OP_F64_STORE] = {WF_IOP_I64_STORE, 5},
+    [WF_OP_I64_STORE8] = {WF_IOP_I32_STORE8, 5},
+    [WF_OP_I64_STORE16] = {WF_IOP_I32_STORE16, 5},
+};
+
+/* See numeric_ops: the internal op, and the category in *category. */
 static wf__iop_t numeric_iop(uint16_t op, int *category)
 {
-    switch (op) {
-#define NUM_UN(name)                                                                               \
-    *category = 1;                                                                                 \
-    return WF_IOP_##name;
-#define NUM_UNT(name)                                                                              \
-    *category = 1;                                                                                 \
-    return WF_IOP_##name;
-#define NUM_BIN(name)                                                                              \
-    *category = 2;                                                                                 \
-    return WF_IOP_##name;
-#define NUM_BINT(name)                                                                             \
-    *category = 3;                                                                                 \
-    return WF_IOP_##name;
-#define NUM_LOAD(name)                                                                             \
-    *category = 4;                                                                                 \
-    return WF_IOP_##name;
-#define NUM_STORE(name)                                                                            \
-    *category = 5;                                                                                 \
-    return WF_IOP_##name;
-#define NUM_SPECIAL(name)
-#define NUM_CASE_UN(name)                                                                          \
-    case WF_OP_##name:                                                                             \
-        NUM_UN(name)
-#define NUM_CASE_UNT(name)                                                                         \
-    case WF_OP_##name:                                                                             \
-        NUM_UNT(name)
-#define NUM_CASE_BIN(name)                                                                         \
-    case WF_OP_##name:                                                                             \
-        NUM_BIN(name)
-#define NUM_CASE_BINT(name)                                                                        \
-    case WF_OP_##name:                                                                             \
-        NUM_BINT(name)
-#define NUM_CASE_LOAD(name)                                                                        \
-    case WF_OP_##name:                                                                             \
-        NUM_LOAD(name)
-#define NUM_CASE_STORE(name)                                                                       \
-    case WF_OP_##name:                                                                             \
-        NUM_STORE(name)
-#define NUM_CASE_SPECIAL(name)
-#define NUM_CASE(name, cat, cells, ...) NUM_CASE_##cat(name)
-        WF__IOPS(NUM_CASE)
-#undef NUM_CASE
-    case WF_OP_F32_LOAD:
-        *category = 4;
-        return WF_IOP_I32_LOAD;
-    case WF_OP_F64_LOAD:
-        *category = 4;
-        return WF_IOP_I64_LOAD;
-    case WF_OP_F32_STORE:
-        *category = 5;
-        return WF_IOP_I32_STORE;
-    case WF_OP_F64_STORE:
-        *category = 5;
-        return WF_IOP_I64_STORE;
-    case WF_OP_I64_STORE8:
-        *category = 5;
-        return WF_IOP_I32_STORE8;
-    case WF_OP_I64_STORE16:
-        *category = 5;
-        return WF_IOP_I32_STORE16;
-    default:
+    if (op >= WF_OP_COUNT_ || numeric_ops[op].category == 0) {
         *category = 0;
         return WF_IOP_COUNT_;
     }
+    *category = numeric_ops[op].category;
+    return (wf__iop_t)numeric_ops[op].iop;
 }
 
 static wf_err_t compile_instr(compiler_t *c, const wf__instr_t *in, wf_error_info_t *err)
@@ -1638,11 +1620,15 @@ static void code_destroy(const wf_allocator_t *alloc, struct wf__code *code)
 
 /* ------------------------------------------------------------- pairs ---- */
 
-/* A handler cell's bucket (0..63) for a quick test of "may start a pair". */
-static unsigned cell_hash(wf__cell_t cell)
+/*
+** The bucket (0..PAIR_BUCKETS-1) of two adjacent instructions' handler
+** cells: every pair_table entry for these two handlers is in its chain.
+*/
+#define PAIR_BUCKETS 256
+static unsigned pair_hash(uint64_t first, uint64_t second)
 {
-    uint64_t v = cell.u;
-    return (unsigned)((v ^ v >> 6 ^ v >> 12) & 63);
+    uint64_t v = (first ^ first >> 6 ^ first >> 12) * 31 + (second ^ second >> 6 ^ second >> 12);
+    return (unsigned)((v ^ v >> 8) & (PAIR_BUCKETS - 1));
 }
 
 /*
@@ -1854,17 +1840,13 @@ static void fuse_pairs(compiler_t *c)
     size_t l = 0;
     for (size_t i = 0; i + 1 < c->nmap; i++) {
         size_t a = c->map_pc[i], b = c->map_pc[i + 1];
-        unsigned k = c->pair_bucket[cell_hash(c->cells[a])];
+        uint64_t ha = c->cells[a].u, hb = c->cells[b].u;
+        unsigned k = c->pair_bucket[pair_hash(ha, hb)];
         if (k == 0xFF || label_at(c, &l, b))
             continue;
-        uint64_t ha = c->cells[a].u, hb = c->cells[b].u;
         for (; k != 0xFF; k = c->pair_next[k]) {
-            uint8_t link = pair_table[k].link;
-            /* a commutative second may take the link as either operand */
-            if (link == LINK_A && commutative_slots(pair_table[k].second))
-                link = LINK_AB;
             if (c->pair_cells[2 * k] == ha && c->pair_cells[2 * k + 1] == hb &&
-                b - a == (size_t)pair_table[k].cells + 1 && linked(c, a, b, link)) {
+                b - a == (size_t)pair_table[k].cells + 1 && linked(c, a, b, c->pair_link[k])) {
                 set_handler(c, a, (wf__iop_t)pair_table[k].pair);
                 i++;
                 if (try_triple(c, i - 1, (wf__iop_t)pair_table[k].pair, &l)) {
@@ -1980,7 +1962,7 @@ wf_err_t wf__compile(wf_module_t *module, wf_error_info_t *err)
     c.module = module;
     c.handlers = wf__interp_handlers();
     uint64_t pair_cells[2 * WF__PAIRS];
-    uint8_t pair_bucket[64], pair_next[WF__PAIRS];
+    uint8_t pair_link[WF__PAIRS], pair_bucket[PAIR_BUCKETS], pair_next[WF__PAIRS];
     memset(pair_bucket, 0xFF, sizeof pair_bucket);
     for (size_t k = WF__PAIRS; k-- > 0;) {
         wf__cell_t h[2];
@@ -1993,11 +1975,16 @@ wf_err_t wf__compile(wf_module_t *module, wf_error_info_t *err)
         }
         pair_cells[2 * k] = h[0].u;
         pair_cells[2 * k + 1] = h[1].u;
-        unsigned bucket = cell_hash(h[0]);
+        /* a commutative second may take the link as either operand */
+        pair_link[k] = pair_table[k].link;
+        if (pair_link[k] == LINK_A && commutative_slots(pair_table[k].second))
+            pair_link[k] = LINK_AB;
+        unsigned bucket = pair_hash(h[0].u, h[1].u);
         pair_next[k] = pair_bucket[bucket];
         pair_bucket[bucket] = (uint8_t)k;
     }
     c.pair_cells = pair_cells;
+    c.pair_link = pair_link;
     c.pair_bucket = pair_bucket;
     c.pair_next = pair_next;
     wf_err_t rc = WF_OK;
