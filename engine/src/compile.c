@@ -179,7 +179,7 @@ static bool is_op(const compiler_t *c, size_t at, wf__iop_t iop)
 }
 
 /* Starts an instruction; returns the index of its first cell. */
-static size_t emit_op(compiler_t *c, wf__iop_t iop)
+static inline size_t emit_op(compiler_t *c, wf__iop_t iop)
 {
     c->last_valid = false;
     c->last_copy = SIZE_MAX;
@@ -198,7 +198,7 @@ static size_t emit_op(compiler_t *c, wf__iop_t iop)
     return at;
 }
 
-static size_t emit_u(compiler_t *c, uint64_t v)
+static inline size_t emit_u(compiler_t *c, uint64_t v)
 {
     if (!GROW(c, c->cells, c->cap_cells, c->ncells + 1))
         return 0;
@@ -268,7 +268,7 @@ static void set_last(compiler_t *c, size_t instr, wf__iop_t iop)
 
 /* --------------------------------------------------- the virtual stack ---- */
 
-static void push(compiler_t *c, uint8_t kind, uint8_t type, uint32_t slot, uint64_t imm)
+static inline void push(compiler_t *c, uint8_t kind, uint8_t type, uint32_t slot, uint64_t imm)
 {
     if (!GROW(c, c->vs, c->cap_vs, c->nvs + 1))
         return;
@@ -895,8 +895,9 @@ static wf__iop_t swapped_op(wf__iop_t iop)
         SW(I32, LT_S, GT_S)
         SW(I32, LT_U, GT_U)
         SW(I32, LE_S, GE_S)
-        SW(I32, LE_U, GE_U) SW(I64, LT_S, GT_S) SW(I64, LT_U, GT_U) SW(I64, LE_S, GE_S)
-            SW(I64, LE_U, GE_U) SW(F32, LT, GT) SW(F32, LE, GE) SW(F64, LT, GT) SW(F64, LE, GE)
+        SW(I32, LE_U, GE_U)
+        SW(I64, LT_S, GT_S) SW(I64, LT_U, GT_U) SW(I64, LE_S, GE_S) SW(I64, LE_U, GE_U)
+            SW(F32, LT, GT) SW(F32, LE, GE) SW(F64, LT, GT) SW(F64, LE, GE)
 #undef SW
 #undef SW_SAME
                 case WF_IOP_I32_ADD : case WF_IOP_I32_MUL : case WF_IOP_I32_AND : case WF_IOP_I32_OR

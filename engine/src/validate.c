@@ -84,18 +84,27 @@ static bool is_ref(uint8_t t)
 */
 #define MAX_OPERAND_STACK (1u << 20)
 
+/* Doubles the operand stack for push (out of line: it is rarely needed). */
+static wf_err_t grow_values(validator_t *v)
+{
+    if (v->value_capacity >= MAX_OPERAND_STACK)
+        return wf__error(v->err, WF_ERR_LIMIT, v->offset, "operand stack too deep");
+    uint32_t cap = v->value_capacity ? v->value_capacity * 2 : 64;
+    uint8_t *p = wf__realloc(v->allocator, v->values, v->value_capacity, cap);
+    if (!p)
+        return wf__error(v->err, WF_ERR_NOMEM, v->offset, "out of memory");
+    v->values = p;
+    v->value_capacity = cap;
+    return WF_OK;
+}
+
 /* Pushes a value type, tracking the deepest stack for max_stack. */
 static wf_err_t push(validator_t *v, uint8_t type)
 {
     if (v->value_count == v->value_capacity) {
-        if (v->value_capacity >= MAX_OPERAND_STACK)
-            return wf__error(v->err, WF_ERR_LIMIT, v->offset, "operand stack too deep");
-        uint32_t cap = v->value_capacity ? v->value_capacity * 2 : 64;
-        uint8_t *p = wf__realloc(v->allocator, v->values, v->value_capacity, cap);
-        if (!p)
-            return wf__error(v->err, WF_ERR_NOMEM, v->offset, "out of memory");
-        v->values = p;
-        v->value_capacity = cap;
+        wf_err_t rc = grow_values(v);
+        if (rc != WF_OK)
+            return rc;
     }
     v->values[v->value_count++] = type;
     if (v->value_count > v->max_height)
@@ -422,6 +431,18 @@ static wf_err_t check_instr(validator_t *v, const wf__instr_t *in)
         return rc;
 
     if (info->param1 != WF_T_SPECIAL) {
+        /* The common case first: the operands are on the stack, in this
+           frame, with exactly these types; the pops below would succeed. */
+        uint32_t have = v->value_count - v->frames[v->frame_count - 1].height, k = 0;
+        bool fast = true;
+        if (info->param2 != WF_T_NONE)
+            fast = have > k && v->values[v->value_count - 1 - k++] == info->param2;
+        if (fast && info->param1 != WF_T_NONE)
+            fast = have > k && v->values[v->value_count - 1 - k++] == info->param1;
+        if (fast) {
+            v->value_count -= k;
+            return info->result != WF_T_NONE ? push(v, info->result) : WF_OK;
+        }
         if (info->param2 != WF_T_NONE && (rc = pop(v, info->param2)) != WF_OK)
             return rc;
         if (info->param1 != WF_T_NONE && (rc = pop(v, info->param1)) != WF_OK)
