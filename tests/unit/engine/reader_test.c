@@ -256,11 +256,98 @@ static void test_instructions(void)
     }
 }
 
+/*
+** wf__read_instr's inline fast path must give what the general
+** wf__read_instr_any gives: the same result, position, op, immediates and
+** error, for every single-byte opcode followed by immediates of every LEB128
+** length (and too long, too large, cut short at each byte).
+*/
+static void test_fast_path(void)
+{
+    static const uint8_t tails[][8] = {
+        {1, 0x00},
+        {1, 0x3F},
+        {1, 0x40}, /* block type 0x40; s32 -64 */
+        {1, 0x7F}, /* block type i32; s32 -1 */
+        {1, 0x7B}, /* block type v128 */
+        {1, 0x05}, /* block type index 5 */
+        {2, 0x80, 0x01},
+        {2, 0xFF, 0x7F},
+        {2, 0xC0, 0x00},
+        {2, 0x03, 0x20}, /* memarg align 3, offset 32 */
+        {2, 0x20, 0x00}, /* memarg align 32: malformed */
+        {3, 0x02, 0x80, 0x02},
+        {3, 0xFF, 0xFF, 0x03},
+        {4, 0x80, 0x80, 0x80, 0x00},
+        {5, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F},
+        {5, 0xFF, 0xFF, 0xFF, 0xFF, 0x07},
+        {5, 0x80, 0x80, 0x80, 0x80, 0x08},
+        {5, 0x80, 0x80, 0x80, 0x80, 0x78},
+        {5, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F},       /* too large (both) */
+        {5, 0x80, 0x80, 0x80, 0x80, 0x70},       /* too large signed */
+        {6, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00}, /* too long */
+        {6, 0x02, 0x90, 0x80, 0x80, 0x80, 0x01}, /* memarg with a five-byte offset */
+        {7, 0x02, 0x90, 0x80, 0x80, 0x80, 0x10, 0x00},
+    };
+    for (unsigned op = 0; op < 256; op++) {
+        for (size_t t = 0; t < sizeof tails / sizeof tails[0]; t++) {
+            uint8_t bytes[9] = {0xAA, (uint8_t)op};
+            size_t n = tails[t][0];
+            memcpy(bytes + 2, tails[t] + 1, n);
+            /* every cut: from the opcode alone to the whole tail */
+            for (size_t cut = 0; cut <= n; cut++) {
+                wf__reader_t fast = {bytes, bytes + 1, bytes + 2 + cut};
+                wf__reader_t slow = fast;
+                wf__instr_t a, b;
+                wf_error_info_t ea, eb;
+                memset(&a, 0, sizeof a);
+                memset(&b, 0, sizeof b);
+                memset(&ea, 0, sizeof ea);
+                memset(&eb, 0, sizeof eb);
+                wf_err_t ra = wf__read_instr(&fast, &a, &ea);
+                wf_err_t rb = wf__read_instr_any(&slow, &b, &eb);
+                CHECK_INT(ra, rb);
+                if (ra != rb) {
+                    fprintf(stderr, "opcode 0x%02X, tail %zu, cut %zu\n", op, t, cut);
+                    continue;
+                }
+                if (ra != WF_OK) {
+                    CHECK_STR(ea.message, eb.message);
+                    CHECK_INT(ea.offset, eb.offset);
+                    continue;
+                }
+                CHECK(fast.p == slow.p);
+                CHECK_INT(a.op, b.op);
+                CHECK_INT(a.offset, b.offset);
+                switch (wf__op_info[a.op].imm) {
+                case WF_IMM_BLOCKTYPE:
+                    CHECK_INT(a.imm.block.kind, b.imm.block.kind);
+                    CHECK_INT(a.imm.block.valtype, b.imm.block.valtype);
+                    CHECK_INT(a.imm.block.type_index, b.imm.block.type_index);
+                    break;
+                case WF_IMM_MEMARG:
+                    CHECK_INT(a.imm.memarg.align, b.imm.memarg.align);
+                    CHECK_INT(a.imm.memarg.offset, b.imm.memarg.offset);
+                    CHECK_INT(a.imm.memarg.memory, b.imm.memarg.memory);
+                    break;
+                case WF_IMM_I32:
+                    CHECK_INT(a.imm.i32, b.imm.i32);
+                    break;
+                default:
+                    CHECK(memcmp(&a.imm, &b.imm, sizeof a.imm) == 0);
+                    break;
+                }
+            }
+        }
+    }
+}
+
 int main(void)
 {
     test_u32();
     test_signed();
     test_names();
     test_instructions();
+    test_fast_path();
     return TEST_DONE();
 }
