@@ -894,15 +894,14 @@ static wf__iop_t swapped_op(wf__iop_t iop)
         SW_SAME(F64)
         SW(I32, LT_S, GT_S)
         SW(I32, LT_U, GT_U)
-        SW(I32, LE_S, GE_S)
-        SW(I32, LE_U, GE_U)
-        SW(I64, LT_S, GT_S) SW(I64, LT_U, GT_U) SW(I64, LE_S, GE_S) SW(I64, LE_U, GE_U)
-            SW(F32, LT, GT) SW(F32, LE, GE) SW(F64, LT, GT) SW(F64, LE, GE)
+        SW(I32, LE_S, GE_S) SW(I32, LE_U, GE_U) SW(I64, LT_S, GT_S) SW(I64, LT_U, GT_U)
+            SW(I64, LE_S, GE_S) SW(I64, LE_U, GE_U) SW(F32, LT, GT) SW(F32, LE, GE) SW(F64, LT, GT)
+                SW(F64, LE, GE)
 #undef SW
 #undef SW_SAME
-                case WF_IOP_I32_ADD : case WF_IOP_I32_MUL : case WF_IOP_I32_AND : case WF_IOP_I32_OR
-            : case WF_IOP_I32_XOR : case WF_IOP_I64_ADD : case WF_IOP_I64_MUL : case WF_IOP_I64_AND
-            : case WF_IOP_I64_OR : case WF_IOP_I64_XOR : return iop;
+                    case WF_IOP_I32_ADD : case WF_IOP_I32_MUL : case WF_IOP_I32_AND
+            : case WF_IOP_I32_OR : case WF_IOP_I32_XOR : case WF_IOP_I64_ADD : case WF_IOP_I64_MUL
+            : case WF_IOP_I64_AND : case WF_IOP_I64_OR : case WF_IOP_I64_XOR : return iop;
     default:
         return WF_IOP_COUNT_;
     }
@@ -1284,6 +1283,7 @@ static const struct {
     uint16_t iop;
     uint8_t category;
 } numeric_ops[WF_OP_COUNT_] = {
+/* clang-format off */
 #define NUM_UN(name) [WF_OP_##name] = {WF_IOP_##name, 1},
 #define NUM_UNT(name) [WF_OP_##name] = {WF_IOP_##name, 1},
 #define NUM_BIN(name) [WF_OP_##name] = {WF_IOP_##name, 2},
@@ -1301,13 +1301,14 @@ static const struct {
 #undef NUM_BIN
 #undef NUM_UNT
 #undef NUM_UN
-        /* the same bits as their integer forms */
-        [WF_OP_F32_LOAD] = {WF_IOP_I32_LOAD, 4},
+    /* the same bits as their integer forms */
+    [WF_OP_F32_LOAD] = {WF_IOP_I32_LOAD, 4},
     [WF_OP_F64_LOAD] = {WF_IOP_I64_LOAD, 4},
     [WF_OP_F32_STORE] = {WF_IOP_I32_STORE, 5},
     [WF_OP_F64_STORE] = {WF_IOP_I64_STORE, 5},
     [WF_OP_I64_STORE8] = {WF_IOP_I32_STORE8, 5},
     [WF_OP_I64_STORE16] = {WF_IOP_I32_STORE16, 5},
+    /* clang-format on */
 };
 
 /* See numeric_ops: the internal op, and the category in *category. */
