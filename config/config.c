@@ -36,8 +36,12 @@ const wf_config_key_t wf_config_keys[] = {
             "worker threads running wasm; 0 means one per CPU core"),
     KEY_INT("queue_depth", queue_depth, "1024", 1, 1000000, false,
             "requests waiting for a worker before new ones get 503"),
-    KEY_INT("http.io_threads", io_threads, "1", 1, 64, false,
-            "threads reading and parsing HTTP, each with its own event loop on the same port"),
+    KEY_INT("http.io_threads", io_threads, "0", 0, 64, false,
+            "threads serving HTTP, each with its own event loop on the same port; 0 means one "
+            "per CPU core (at most 64)"),
+    KEY_INT("http.inline_fuel", inline_fuel, "20000", 0, 10000000, true,
+            "fuel a short call of a module without imports may use on the I/O thread before "
+            "it moves to a worker (0: every call goes to a worker)"),
     KEY_INT("http.max_connections", max_connections, "10000", 1, 1000000, false,
             "open client connections; more are closed at once"),
     KEY_INT("http.max_header_bytes", max_header_bytes, "8192", 256, 1048576, true,

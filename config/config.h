@@ -21,6 +21,7 @@ typedef struct wf_config {
     int64_t workers;
     int64_t queue_depth;
     int64_t io_threads;
+    int64_t inline_fuel;
     int64_t max_connections;
     int64_t max_header_bytes;
     int64_t max_body_bytes;

@@ -42,12 +42,14 @@ struct wf_dispatch_port {
     /* jobs given back, for reuse */
     wf_job_t *spare;
     size_t spare_count;
+    wf_invoke_worker_t invoke; /* for calls run on the loop's own thread */
 };
 
 struct wf_dispatch {
     wf_metrics_t *metrics;
     wf_dispatch_finish_t finish;
     void *user; /* finish's */
+    wf_log_t *log;
     wf_sandbox_t *sandbox;
     wf_memory_pool_t *memory_pool;
     /* the job ring */
@@ -154,6 +156,7 @@ wf_dispatch_t *wf_dispatch_new(int workers, int ports, size_t depth, wf_metrics_
     d->metrics = metrics;
     d->finish = finish;
     d->user = user;
+    d->log = log;
     d->depth = depth;
     d->ring = calloc(depth, sizeof *d->ring);
     d->ports = calloc((size_t)ports, sizeof *d->ports);
@@ -164,7 +167,8 @@ wf_dispatch_t *wf_dispatch_new(int workers, int ports, size_t depth, wf_metrics_
         d->ports[i].dispatch = d;
         atomic_init(&d->ports[i].results, NULL);
     }
-    d->sandbox = wf_sandbox_new((size_t)workers);
+    /* A sandbox slot per worker, then one per port (calls run on its loop). */
+    d->sandbox = wf_sandbox_new((size_t)workers + (size_t)ports);
     if (!d->sandbox)
         goto fail_ring;
     if (wf_memory_pool_new(NULL, 0, &d->memory_pool) != WF_OK)
@@ -214,8 +218,18 @@ wf_dispatch_port_t *wf_dispatch_port_start(wf_dispatch_t *d, int index, uv_loop_
     port->prepare.data = port;
     port->done = done;
     port->user = user;
+    port->invoke.slot = (size_t)(d->worker_count + index);
+    port->invoke.sandbox = d->sandbox;
+    port->invoke.metrics = d->metrics;
+    port->invoke.log = d->log;
+    port->invoke.memory_pool = d->memory_pool;
     port->started = true;
     return port;
+}
+
+wf_invoke_worker_t *wf_dispatch_port_worker(wf_dispatch_port_t *port)
+{
+    return &port->invoke;
 }
 
 /* At most this many given-back jobs are kept per port (about 5 KiB each). */
@@ -308,6 +322,7 @@ void wf_dispatch_port_close(wf_dispatch_port_t *port)
         return;
     /* Jobs that finished after the loop's last drain. */
     on_results(&port->async);
+    wf_invoke_worker_close(&port->invoke);
     uv_close((uv_handle_t *)&port->async, NULL);
     uv_close((uv_handle_t *)&port->prepare, NULL);
     port->started = false;

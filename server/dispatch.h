@@ -39,6 +39,11 @@ wf_dispatch_t *wf_dispatch_new(int workers, int ports, size_t depth, wf_metrics_
 wf_dispatch_port_t *wf_dispatch_port_start(wf_dispatch_t *dispatch, int index, uv_loop_t *loop,
                                            wf_dispatch_done_t done, void *user);
 /*
+** The port's own invoke state, for a call its loop runs itself (on its
+** thread, with a sandbox slot of its own and the workers' memory pool).
+*/
+wf_invoke_worker_t *wf_dispatch_port_worker(wf_dispatch_port_t *port);
+/*
 ** A zeroed job (port's loop thread): a finished one reused when there is one
 ** (jobs are large; calloc and free of each were a tenth of the loop thread's
 ** own time), else a new one. Returns owned (give back with

@@ -41,6 +41,14 @@ void wf_invoke_error(wf_job_t *job, int status, const char *error, const char *t
 static void call_failed(wf_invoke_worker_t *w, wf_job_t *job, wf_err_t rc,
                         const wf_error_info_t *info, bool deadline_fired)
 {
+    if (rc == WF_ERR_TRAP_FUEL && w->speculative_fuel &&
+        (job->limits.fuel == 0 || job->limits.fuel > w->speculative_fuel)) {
+        /* Not an outcome: the call runs again with its own budget, and
+           counts then. */
+        job->out_of_speculative_fuel = true;
+        atomic_fetch_sub(&w->metrics->calls, 1);
+        return;
+    }
     if (rc == WF_ERR_TRAP_INTERRUPTED || rc == WF_ERR_TRAP_FUEL || deadline_fired) {
         atomic_fetch_add(&w->metrics->timeouts, 1);
         const char *what = rc == WF_ERR_TRAP_FUEL ? "fuel exhausted" : "deadline exceeded";
@@ -233,6 +241,8 @@ static void limits_of(const wf_invoke_worker_t *w, const wf_job_t *job,
     limits->max_memory_pages = job->limits.memory_pages;
     limits->max_call_depth = job->limits.call_depth;
     limits->fuel = job->limits.fuel;
+    if (w->speculative_fuel && (limits->fuel == 0 || limits->fuel > w->speculative_fuel))
+        limits->fuel = w->speculative_fuel;
 }
 
 /*
@@ -901,7 +911,8 @@ void wf_invoke_run(wf_invoke_worker_t *w, wf_job_t *job)
     wf_version_t *v = job->version;
     atomic_fetch_add(&w->metrics->calls, 1);
     evict_retired(w);
-    uint64_t deadline = wf_sandbox_now_ns() + job->limits.timeout_ms * 1000000u;
+    job->started_ns = wf_sandbox_now_ns();
+    uint64_t deadline = job->started_ns + job->limits.timeout_ms * 1000000u;
 
     wf_export_desc_t desc;
     bool found = job->export_name[0] &&
@@ -954,7 +965,9 @@ void wf_invoke_run(wf_invoke_worker_t *w, wf_job_t *job)
         put_instance(w, job, instance, wasi, cached, false);
         goto done_args;
     }
-    wf_instance_set_fuel(instance, job->limits.fuel);
+    wf_instance_limits_t limits;
+    limits_of(w, job, &limits);
+    wf_instance_set_fuel(instance, limits.fuel);
     call_t c = {.worker = w, .job = job, .instance = instance};
     wf_sandbox_arm(w->sandbox, w->slot, instance, deadline);
     bool ok = adapter ? run_adapter(&c, ext.of.func, &desc.type.func, adapter, adapter_args)

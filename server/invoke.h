@@ -60,6 +60,10 @@ typedef struct wf_job {
     char content_type[64];
     char extra_headers[4096]; /* CRLF-terminated lines, or "" */
     wf_buf_t body;
+    uint64_t started_ns; /* when wf_invoke_run began it */
+    /* run with the worker's speculative_fuel, it ran out of it: nothing was
+       answered, and the job may run again with its own limits */
+    bool out_of_speculative_fuel;
     /* a direct response (http.h): claimed by the loop, sent by the worker */
     wf_http_direct_t direct;
 } wf_job_t;
@@ -88,6 +92,11 @@ typedef struct wf_invoke_worker {
     wf_sandbox_t *sandbox;         /* borrowed */
     wf_metrics_t *metrics;         /* borrowed */
     wf_invoke_cgi_fn cgi;          /* NULL: no CGI */
+    /* When not 0: calls run with at most this much fuel, and a call that
+       runs out of it (while its own budget would go on) is not answered but
+       marked job->out_of_speculative_fuel. For calls that can run again
+       with the same outcome (a fresh instance of a module without imports). */
+    uint64_t speculative_fuel;
     wf_log_t *log;                 /* borrowed */
     wf_memory_pool_t *memory_pool; /* borrowed; NULL: none */
     /* for direct responses: the Date header and a buffer for the head */

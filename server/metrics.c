@@ -78,7 +78,14 @@ void wf_metrics_render(wf_metrics_t *m, wf_buf_t *out, int workers, int modules)
     counter(out, "wafer_module_load_failures_total", "Module loads that failed.",
             atomic_load(&m->module_load_failures));
     counter(out, "wafer_module_unloads_total", "Modules removed.", atomic_load(&m->module_unloads));
-    counter(out, "wafer_calls_total", "Function calls run by workers.", atomic_load(&m->calls));
+    counter(out, "wafer_calls_total", "Function calls run (by workers or I/O loops).",
+            atomic_load(&m->calls));
+    counter(out, "wafer_inline_calls_total",
+            "Calls an I/O loop ran on its own thread (short calls of modules without imports).",
+            atomic_load(&m->inline_calls));
+    counter(out, "wafer_inline_fallbacks_total",
+            "Inline calls that ran out of the inline fuel and went to a worker.",
+            atomic_load(&m->inline_fallbacks));
     counter(out, "wafer_traps_total", "Calls that trapped.", atomic_load(&m->traps));
     counter(out, "wafer_timeouts_total", "Calls stopped by deadline or fuel.",
             atomic_load(&m->timeouts));

@@ -28,6 +28,8 @@ typedef struct wf_metrics {
     atomic_uint_fast64_t traps;
     atomic_uint_fast64_t timeouts;
     atomic_uint_fast64_t rejected_queue_full;
+    atomic_uint_fast64_t inline_calls;     /* run on an I/O loop's thread */
+    atomic_uint_fast64_t inline_fallbacks; /* of those, handed on to a worker */
     atomic_uint_fast64_t instantiate_ns_sum;
     atomic_uint_fast64_t instantiate_count;
     atomic_int_fast64_t queue_length;

@@ -278,6 +278,7 @@ static wf_version_t *load_version(wf_registry_t *reg, const char *name, const ch
     v->shared_memory_import = shared_import;
     atomic_init(&v->refs, 1);
     atomic_init(&v->retired, false);
+    atomic_init(&v->run_inline, 0);
     v->module = module;
     v->manifest = manifest;
     v->loaded_at = unix_now();

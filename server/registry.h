@@ -53,6 +53,9 @@ typedef struct wf_version {
        share state with atomics. Owned; NULL when the module imports none. */
     wf_memory_t *shared_memory;
     uint32_t shared_memory_import; /* its import index */
+    /* Whether its calls run on the I/O loop's thread (serve.c): 0 not known
+       yet, 1 yes, -1 no. */
+    atomic_int run_inline;
 } wf_version_t;
 
 /* Adds a reference. Thread-safe. */

@@ -143,6 +143,20 @@ static bool admin_allowed(io_t *io, wf_http_request_t *req)
 }
 
 /*
+** Calls that may run on the I/O loop's thread (run_inline): a call of a
+** fresh instance of a module without imports depends on its arguments
+** alone, so when it runs out of the inline fuel it can run again from the
+** start on a worker, with the same outcome. A version's calls run inline
+** once one of them finished on a worker, answered 200, in less than this.
+*/
+#define INLINE_LEARN_NS 1000000u
+
+static bool rerunnable(const wf_version_t *v)
+{
+    return !v->manifest->reuse && wf_module_import_count(v->module) == 0;
+}
+
+/*
 ** On the worker, right after the call: counts it (so that a client's next
 ** request already sees the module's running calls without this one) and
 ** sends the response of a claimed request (http.h).
@@ -150,9 +164,16 @@ static bool admin_allowed(io_t *io, wf_http_request_t *req)
 static void on_job_finish(void *user, wf_job_t *job, wf_invoke_worker_t *worker)
 {
     (void)user;
-    wf_registry_record(job->version, job->body.failed ? 500 : job->status,
-                       (wf_sandbox_now_ns() - job->queued_ns) / 1000);
-    atomic_fetch_sub(&job->version->counters->running, 1);
+    wf_version_t *v = job->version;
+    uint64_t now = wf_sandbox_now_ns();
+    wf_registry_record(v, job->body.failed ? 500 : job->status, (now - job->queued_ns) / 1000);
+    atomic_fetch_sub(&v->counters->running, 1);
+    /* A short call of a module whose calls may run again with the same
+       outcome: from now on its calls run on the I/O loop (run_inline). */
+    int unknown = 0;
+    if (job->status == 200 && now - job->started_ns < INLINE_LEARN_NS &&
+        atomic_load_explicit(&v->run_inline, memory_order_relaxed) == 0 && rerunnable(v))
+        atomic_compare_exchange_strong(&v->run_inline, &unknown, 1);
     if (!job->direct.claimed || job->body.failed)
         return; /* the loop answers */
     wf_http_direct_send((wf_http_request_t *)job->request, &job->direct, &worker->date,
@@ -272,6 +293,38 @@ static void route_cgi(io_t *io, wf_http_request_t *req)
     queue_job(io, req, rs.best, "", script, rs.route);
 }
 
+/*
+** Runs job on the loop's own thread when its version's calls are short and
+** rerunnable (see INLINE_LEARN_NS), with at most http.inline_fuel: no hand-off
+** to a worker and back. Returns true when the job was answered (and freed);
+** false when it is the workers' (the call ran out of the inline fuel, and
+** the version's calls go to the workers from now on).
+*/
+static bool run_inline(io_t *io, wf_job_t *job)
+{
+    wf_version_t *v = job->version;
+    uint64_t fuel = (uint64_t)io->config.inline_fuel;
+    if (fuel == 0 || atomic_load_explicit(&v->run_inline, memory_order_relaxed) != 1)
+        return false;
+    wf_invoke_worker_t *w = wf_dispatch_port_worker(io->port);
+    w->speculative_fuel = fuel;
+    atomic_fetch_add(&io->serve->metrics.inline_calls, 1);
+    wf_invoke_run(w, job);
+    if (job->out_of_speculative_fuel) {
+        atomic_store(&v->run_inline, -1);
+        atomic_fetch_add(&io->serve->metrics.inline_fallbacks, 1);
+        job->out_of_speculative_fuel = false;
+        job->status = 0;
+        job->content_type[0] = '\0';
+        job->extra_headers[0] = '\0';
+        wf_buf_clear(&job->body);
+        return false;
+    }
+    on_job_finish(io->serve, job, w);
+    on_job_done(io, job);
+    return true;
+}
+
 static void queue_job(io_t *io, wf_http_request_t *req, wf_version_t *v, const char *export_name,
                       const char *script, const char *route)
 {
@@ -303,6 +356,8 @@ static void queue_job(io_t *io, wf_http_request_t *req, wf_version_t *v, const c
     job->limits.fuel = (uint64_t)pick(m->fuel, config->fuel);
     job->limits.call_depth = (uint32_t)pick(m->call_depth, config->call_depth);
     atomic_fetch_add(&v->counters->running, 1);
+    if (run_inline(io, job))
+        return;
     wf_http_direct_claim(req, &job->direct);
     if (!wf_dispatch_submit(io->port, job)) {
         wf_http_direct_finish(req, &job->direct); /* not sent: ends the claim only */
@@ -679,7 +734,12 @@ int wf_cmd_serve(int argc, char **argv)
     s->workers = s->config.workers > 0 ? (int)s->config.workers : (int)uv_available_parallelism();
     if (s->workers < 1)
         s->workers = 1;
-    s->io_count = (int)s->config.io_threads;
+    s->io_count = s->config.io_threads > 0 ? (int)s->config.io_threads
+                                            : (int)uv_available_parallelism();
+    if (s->io_count < 1)
+        s->io_count = 1;
+    if (s->io_count > 64)
+        s->io_count = 64;
     s->io = calloc((size_t)s->io_count, sizeof *s->io);
     if (!s->io || uv_loop_init(&s->loop))
         goto fail_loop;

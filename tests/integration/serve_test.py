@@ -5,7 +5,7 @@ loopback port and speaks real HTTP to it (standard library only).
 usage: serve_test.py WAFER [--io-threads N] [SECTION...]
 
 Sections: basic abi errors http direct hostile deadline overload admin
-sighup reload loops shutdown (default: all). --io-threads sets the config's
+sighup reload inline loops shutdown (default: all). --io-threads sets the config's
 http.io_threads (default 1). Every section is bounded in time; the daemon is killed at the end
 whatever happens. Exit status 0 when every check passed.
 """
@@ -92,6 +92,9 @@ WAT = {
         (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
         (i32.load (i32.const 8))))""",
     # Adapters: bad pointers, bad UTF-8, return pointers with several types.
+    "oob": """(module
+      (memory 1)
+      (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))""",
     "adapt": """(module
       (memory (export "memory") 1)
       (global $heap (mut i32) (i32.const 4096))
@@ -163,6 +166,7 @@ def build_modules(d):
     wat2wasm(WAT["fuel"], os.path.join(d, "limited.wasm"))
     wat2wasm(WAT["fuel"], os.path.join(d, "limited2.wasm"))
     wat2wasm(WAT["fuel"], os.path.join(d, "plain.wasm"))
+    wat2wasm(WAT["loop"], os.path.join(d, "pure.wasm"))  # no manifest: no deadline of its own
     for name, manifest in MANIFESTS.items():
         with open(os.path.join(d, name + ".json"), "w") as f:
             json.dump(manifest, f)
@@ -318,7 +322,7 @@ class Daemon:
 
 CONFIG = {
     "queue_depth": 64,
-    "http": {"max_header_bytes": 8192, "max_body_bytes": 65536,
+    "http": {"io_threads": 1, "max_header_bytes": 8192, "max_body_bytes": 65536,
              "request_timeout_ms": 1000, "idle_timeout_ms": 3000},
     "registry": {"rescan_ms": 50, "settle_ms": 50},
     "limits": {"timeout_ms": 1000},
@@ -907,6 +911,51 @@ def section_reload(d, modules):
     check(keep["status"] == "stale" and keep["last_error"], "failed reload shown: %s" % keep)
 
 
+def metric(port, name):
+    s, _, b = call(port, "/metrics", method="GET")
+    for line in b.decode().splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
+def section_inline(d):
+    """Short calls of modules without imports run on the I/O loop (after one
+    short call on a worker); a call that runs out of the inline fuel runs
+    again on a worker, with the same answer; traps answer as on a worker."""
+    p = d.port
+    calls0, fallbacks0 = metric(p, "wafer_inline_calls_total"), metric(p, "wafer_inline_fallbacks_total")
+    check(calls0 is not None and fallbacks0 is not None, "inline metrics exported")
+    got = [call(p, "/fn/pure/spin", "[10]") for _ in range(21)]
+    check(all(s == 200 and json.loads(b) == [10] for s, _, b in got), "spin [10] x 21 answers [10]")
+    calls1 = metric(p, "wafer_inline_calls_total")
+    check(calls1 - calls0 == 20, "the 20 calls after the first ran inline (%s)" % (calls1 - calls0))
+    # Far more than the inline fuel: handed to a worker, which runs it whole.
+    s, h, b = call(p, "/fn/pure/spin", "[3000000]")
+    check(s == 200 and json.loads(b) == [3000000],
+          "a long call falls back to a worker with the right answer (%s %r)" % (s, b[:80]))
+    check(metric(p, "wafer_inline_fallbacks_total") - fallbacks0 == 1, "one fallback counted")
+    s, _, b = call(p, "/fn/pure/spin", "[10]")
+    check(s == 200 and json.loads(b) == [10] and metric(p, "wafer_inline_calls_total") == calls1 + 1,
+          "after a fallback the module's calls go to the workers")
+    # Traps inline answer as they do on a worker: division, and memory out of
+    # bounds (a guard-page fault on the loop's thread).
+    s, _, b = call(p, "/fn/trap/div", "[9,3]")
+    check(s == 200 and json.loads(b) == [3], "div [9,3] = [3]")
+    for _ in range(3):
+        s, h, b = call(p, "/fn/trap/div", "[1,0]")
+    check(s == 500 and "divide by zero" in b.decode(), "inline trap: 500 divide by zero (%s %r)"
+          % (s, b[:120]))
+    s, _, b = call(p, "/fn/oob/load", "[0]")
+    check(s == 200 and json.loads(b) == [0], "load [0] = [0]")
+    for _ in range(3):
+        s, h, b = call(p, "/fn/oob/load", "[70000]")
+    check(s == 500 and "out of bounds" in b.decode(), "inline out-of-bounds load: 500 (%s %r)"
+          % (s, b[:120]))
+    s, _, b = call(p, "/fn/add/add", "[2,3]")
+    check(s == 200 and json.loads(b) == [5], "still serving after inline traps")
+
+
 def section_loops(d):
     """Several I/O loops: connections spread over them (each loop's request
     ids carry its own seed, the first 8 hex digits), every loop answers
@@ -994,7 +1043,7 @@ def main():
         CONFIG["http"]["io_threads"] = int(args[1])
         args = args[2:]
     sections = args or ["basic", "abi", "errors", "http", "direct", "hostile", "deadline",
-                        "overload", "admin", "sighup", "reload", "loops", "shutdown"]
+                        "overload", "admin", "sighup", "reload", "inline", "loops", "shutdown"]
     modules = tempfile.mkdtemp(prefix="wafer-modules-")
     build_modules(modules)
     d = Daemon(wafer, modules, CONFIG)
