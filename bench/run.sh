@@ -11,7 +11,8 @@
 #   3. fresh instance + call of a small function (bench/instantiate.c);
 #   4. HTTP: `wafer serve` (2 workers) on add (JSON call) and greet (string
 #      adapter) beside nginx (2 workers) returning a response body of the same
-#      size, `wrk -t2 -c64 -d10s --latency` on each.
+#      size, `wrk -t2 -c64 -d10s --latency` on each, in 3 rounds that alternate the
+#      servers (each figure: the median over the rounds).
 # Writes bench/RESULTS.md (with --quick: BUILD_DIR/bench/RESULTS-quick.md) and
 # prints it.
 #
@@ -21,7 +22,8 @@
 #             mismatch.
 # Environment: WF_BENCH_DIR (default ../shared/bench beside the clone), WF_BENCH_LARGE (a .wasm
 # to use for the throughput figure instead of the generated one), WF_BENCH_RUNS (runs per
-# program, default 3), WF_BENCH_WRK_SECONDS (default 10), WF_BENCH_CONNECTIONS (default 64),
+# program, default 3), WF_BENCH_WRK_SECONDS (default 10), WF_BENCH_HTTP_ROUNDS (default 3),
+# WF_BENCH_CONNECTIONS (default 64),
 # WF_BENCH_PARTS (which parts to run, default "programs icount load instantiate http"; a partial run
 # writes BUILD_DIR/bench/RESULTS-partial.md), WF_BENCH_COMMIT (the commit to name in the results
 # when the tree is not a git checkout, e.g. a `git archive` export).
@@ -37,10 +39,11 @@ lib=$build/libwf_engine_goto.a
 out=$build/bench
 runs=${WF_BENCH_RUNS:-3}
 wrk_seconds=${WF_BENCH_WRK_SECONDS:-10}
+http_rounds=${WF_BENCH_HTTP_ROUNDS:-3}
 conns=${WF_BENCH_CONNECTIONS:-64}
 large_funcs=4000
 if [ $quick = 1 ]; then
-    runs=1; wrk_seconds=2; large_funcs=400
+    runs=1; wrk_seconds=2; http_rounds=1; large_funcs=400
 fi
 programs="fib hashtab mandelbrot matmul nbody qsort sha256 sieve"
 parts=" ${WF_BENCH_PARTS:-programs icount load instantiate http} "
@@ -339,16 +342,40 @@ EOF
         || die "nginx's bodies differ from wafer's"
     curl -s -D - -o /dev/null -d '[2,3]' "http://127.0.0.1:$nport/fn/add/add" > "$tmp/nginx.headers"
 
-    wrk_run wafer_add "http://127.0.0.1:$wport/fn/add/add" '[2,3]'
-    wrk_run nginx_add "http://127.0.0.1:$nport/fn/add/add" '[2,3]'
-    wrk_run wafer_greet "http://127.0.0.1:$wport/fn/greet/greet" 'World'
-    wrk_run nginx_greet "http://127.0.0.1:$nport/fn/greet/greet" 'World'
+    # Rounds of the four runs, wafer and nginx alternating, so that a swing
+    # of the shared machine's load falls on both; each row of the table is
+    # the round with the median req/s of that server and endpoint.
+    for r in $(seq "$http_rounds"); do
+        log "HTTP round $r of $http_rounds"
+        wrk_run wafer_add.$r "http://127.0.0.1:$wport/fn/add/add" '[2,3]'
+        wrk_run nginx_add.$r "http://127.0.0.1:$nport/fn/add/add" '[2,3]'
+        wrk_run wafer_greet.$r "http://127.0.0.1:$wport/fn/greet/greet" 'World'
+        wrk_run nginx_greet.$r "http://127.0.0.1:$nport/fn/greet/greet" 'World'
+    done
+    # wrk_median NAME what: the median over the rounds of a wrk_field
+    wrk_median() {
+        for r in $(seq "$http_rounds"); do wrk_field $1.$r $2; done |
+            sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+    }
+    # wrk_bad_all NAME: non-2xx responses and socket errors over every round
+    wrk_bad_all() {
+        local bad=0
+        for r in $(seq "$http_rounds"); do
+            bad=$(( bad + $(wrk_field $1.$r non2xx) + $(wrk_field $1.$r errors) ))
+        done
+        echo $bad
+    }
     for n in wafer_add nginx_add wafer_greet nginx_greet; do
-        bad=$(( $(wrk_field $n non2xx) + $(wrk_field $n errors) ))
+        bad=$(wrk_bad_all $n)
         if [ "$bad" != 0 ]; then
-            echo "bench: $n: $bad non-2xx responses or socket errors" >&2
+            echo "bench: $n: $bad non-2xx responses or socket errors over $http_rounds rounds" >&2
         fi
     done
+    # Per round: wafer's req/s and p99 over nginx's, for add.
+    add_round_ratios=$(for r in $(seq "$http_rounds"); do
+        awk -v a="$(wrk_field wafer_add.$r rps)" -v b="$(wrk_field nginx_add.$r rps)" \
+            -v c="$(wrk_field wafer_add.$r p99)" -v d="$(wrk_field nginx_add.$r p99)" \
+            'BEGIN { printf "%.2f× (p99 %.2f×) ", a / b, c / d }'; done)
     http_table=$tmp/http.md
     {
         echo "| endpoint | server | req/s | p50 ms | p75 ms | p90 ms | p99 ms | non-2xx + errors |"
@@ -357,17 +384,18 @@ EOF
             for s in wafer nginx; do
                 printf '| %s | %s | %.0f | %.2f | %.2f | %.2f | %.2f | %d |\n' \
                     "$([ $e = add ] && echo 'add (JSON call)' || echo 'greet (string adapter)')" "$s" \
-                    "$(wrk_field ${s}_$e rps)" "$(wrk_field ${s}_$e p50)" "$(wrk_field ${s}_$e p75)" \
-                    "$(wrk_field ${s}_$e p90)" "$(wrk_field ${s}_$e p99)" \
-                    "$(( $(wrk_field ${s}_$e non2xx) + $(wrk_field ${s}_$e errors) ))"
+                    "$(wrk_median ${s}_$e rps)" "$(wrk_median ${s}_$e p50)" \
+                    "$(wrk_median ${s}_$e p75)" "$(wrk_median ${s}_$e p90)" \
+                    "$(wrk_median ${s}_$e p99)" \
+                    "$(wrk_bad_all ${s}_$e)"
             done
         done
     } > "$http_table"
     ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-    add_rps_ratio=$(ratio "$(wrk_field wafer_add rps)" "$(wrk_field nginx_add rps)")
-    add_p99_ratio=$(ratio "$(wrk_field wafer_add p99)" "$(wrk_field nginx_add p99)")
-    greet_rps_ratio=$(ratio "$(wrk_field wafer_greet rps)" "$(wrk_field nginx_greet rps)")
-    greet_p99_ratio=$(ratio "$(wrk_field wafer_greet p99)" "$(wrk_field nginx_greet p99)")
+    add_rps_ratio=$(ratio "$(wrk_median wafer_add rps)" "$(wrk_median nginx_add rps)")
+    add_p99_ratio=$(ratio "$(wrk_median wafer_add p99)" "$(wrk_median nginx_add p99)")
+    greet_rps_ratio=$(ratio "$(wrk_median wafer_greet rps)" "$(wrk_median nginx_greet rps)")
+    greet_p99_ratio=$(ratio "$(wrk_median wafer_greet p99)" "$(wrk_median nginx_greet p99)")
     wafer_resp=$(( $(wc -c < "$tmp/wafer.headers") + $(wc -c < "$tmp/add.body") ))
     nginx_resp=$(( $(wc -c < "$tmp/nginx.headers") + $(wc -c < "$tmp/add.body") ))
     cat "$http_table" >&2
@@ -448,18 +476,23 @@ fi
         echo
     fi
     if [ $http_ok = 1 ]; then
-        echo "## HTTP (wrk -t2 -c$conns -d${wrk_seconds}s --latency, POST, keep-alive)"
+        echo "## HTTP (wrk -t2 -c$conns -d${wrk_seconds}s --latency, POST, keep-alive; median of $http_rounds rounds)"
         echo
-        echo "\`wafer serve --workers 2\` (access log off, fresh instance per request) on"
+        echo "\`wafer serve --workers 2\` (access log off, fresh instance per request, the default"
+        echo "one I/O loop per core, short calls run on the loop: README \"How a request travels\") on"
         echo "\`examples/add.wat\` (\`[2,3]\` → \`[5]\`) and \`examples/greet.wat\` (\`World\` →"
         echo "\`Hello, World!\`); nginx $("$nginx_bin" -v 2>&1 | sed 's/.*\///') (2 workers, access log off)"
         echo "answering the same bodies with \`return 200\` (whole response: wafer $wafer_resp bytes,"
         echo "nginx $nginx_resp bytes for add). wrk, both servers and the other tenants share the CPUs."
         echo
+        echo "The rounds alternate wafer and nginx runs; each figure is the median over the"
+        echo "rounds of that server and endpoint, and the error column sums every round."
+        echo
         cat "$http_table"
         echo
         echo "wafer / nginx: add **${add_rps_ratio}× req/s**, p99 ${add_p99_ratio}×;"\
              "greet ${greet_rps_ratio}× req/s, p99 ${greet_p99_ratio}×."
+        echo "add, wafer / nginx in each round: ${add_round_ratios}"
     fi
 } > "$results"
 echo
