@@ -382,6 +382,8 @@ static void on_handle_closed(uv_handle_t *handle)
 ** Closes the connection now. Unanswered requests handed to the handler become
 ** orphans; the rest are freed.
 */
+static void log_dropped(wf_http_conn_t *conn, wf_http_request_t *req, bool sent);
+
 static void conn_close(wf_http_conn_t *conn)
 {
     if (conn->closed)
@@ -395,6 +397,7 @@ static void conn_close(wf_http_conn_t *conn)
     while (req) {
         wf_http_request_t *next = req->next;
         if (req->ready) {
+            log_dropped(conn, req, false);
             request_free(req);
         } else {
             req->next = NULL;
@@ -587,6 +590,22 @@ static void log_and_count(wf_http_conn_t *conn, wf_http_request_t *req)
 }
 
 /*
+** A request whose response never reached the socket because the client went
+** away (its call ran all the same): logged once, as 499 with nothing sent
+** (nginx's "client closed request"), unless sent is true, for a response a
+** worker sent whole before the connection closed.
+*/
+static void log_dropped(wf_http_conn_t *conn, wf_http_request_t *req, bool sent)
+{
+    if (!sent) {
+        req->status = 499;
+        req->body_out = 0;
+        req->wire_len = 0;
+    }
+    log_and_count(conn, req);
+}
+
+/*
 ** Writes every ready response at the head of the FIFO, in order. A response
 ** that closes the connection drops whatever was pipelined behind it.
 */
@@ -625,6 +644,7 @@ static void conn_flush(wf_http_conn_t *conn)
                 conn->head = rest->next;
                 conn->pending--;
                 if (rest->ready) {
+                    log_dropped(conn, rest, false);
                     request_free(rest);
                 } else {
                     rest->next = NULL;
@@ -849,6 +869,12 @@ bool wf_http_direct_finish(wf_http_request_t *req, wf_http_direct_t *direct)
     }
     if (conn->closed || req->ready) {
         /* An orphan: the client is gone, or a closing response went first. */
+        bool whole = !direct->rest && !direct->error;
+        req->status = direct->status;
+        req->body_out = direct->body_out;
+        req->wire_len = direct->wire_len;
+        req->end_ns = direct->sent_ns;
+        log_dropped(conn, req, whole);
         free(direct->rest);
         direct->rest = NULL;
         conn->orphans--;
@@ -877,6 +903,7 @@ void wf_http_respond(wf_http_request_t *req, int status, const char *content_typ
     wf_http_conn_t *conn = req->conn;
     if (conn->closed || req->ready) {
         /* An orphan: the client is gone, or a closing response went first. */
+        log_dropped(conn, req, false);
         conn->orphans--;
         request_free(req);
         conn_maybe_free(conn);

@@ -565,6 +565,10 @@ def section_direct(d):
     c.close()
     # A client that leaves while its call runs: the socket must not be reused by a new
     # connection before the worker is done with it, so nobody gets another's answer.
+    def dropped_spins():
+        return sum(1 for line in d.log_text().splitlines()
+                   if '"path":"/fn/loop/spin"' in line and '"status":499' in line)
+    dropped_before = dropped_spins()
     gone = []
     for _ in range(4):
         g = Client(p)
@@ -589,6 +593,8 @@ def section_direct(d):
         ok = ok and extra == b"" and o.buf == b""
         o.close()
     check(ok, "connections opened after others left get only their own answers")
+    dropped = dropped_spins() - dropped_before
+    check(dropped == 4, "the 4 calls whose clients left are logged 499 (%d)" % dropped)
     s, _, b = call(p, "/fn/add/add", "[1,2]")
     check(s == 200 and b == b"[3]\n", "serving after abandoned calls")
 
