@@ -946,18 +946,14 @@ def section_inline(d):
           "after a fallback the module's calls go to the workers")
     # Traps inline answer as they do on a worker: division, and memory out of
     # bounds (a guard-page fault on the loop's thread).
-    s, _, b = call(p, "/fn/trap/div", "[9,3]")
-    check(s == 200 and json.loads(b) == [3], "div [9,3] = [3]")
-    for _ in range(3):
-        s, h, b = call(p, "/fn/trap/div", "[1,0]")
-    check(s == 500 and "divide by zero" in b.decode(), "inline trap: 500 divide by zero (%s %r)"
-          % (s, b[:120]))
-    s, _, b = call(p, "/fn/oob/load", "[0]")
-    check(s == 200 and json.loads(b) == [0], "load [0] = [0]")
-    for _ in range(3):
-        s, h, b = call(p, "/fn/oob/load", "[70000]")
-    check(s == 500 and "out of bounds" in b.decode(), "inline out-of-bounds load: 500 (%s %r)"
-          % (s, b[:120]))
+    for path, good, result, bad, words in (("/fn/trap/div", "[9,3]", [3], "[1,0]", "divide by zero"),
+                                           ("/fn/oob/load", "[0]", [0], "[70000]", "out of bounds")):
+        s, _, b = call(p, path, good)  # on a worker: from now on inline
+        check(s == 200 and json.loads(b) == result, "%s %s = %s" % (path, good, result))
+        for _ in range(3):
+            s, h, b = call(p, path, bad)
+        check(s == 500 and words in b.decode(), "inline %s %s: 500 %s (%s %r)"
+              % (path, bad, words, s, b[:120]))
     s, _, b = call(p, "/fn/add/add", "[2,3]")
     check(s == 200 and json.loads(b) == [5], "still serving after inline traps")
 
