@@ -479,7 +479,7 @@ fi
         echo "## HTTP (wrk -t2 -c$conns -d${wrk_seconds}s --latency, POST, keep-alive; median of $http_rounds rounds)"
         echo
         echo "\`wafer serve --workers 2\` (access log off, fresh instance per request, the default"
-        echo "one I/O loop per core, short calls run on the loop: README \"How a request travels\") on"
+        echo "one I/O loop per core, short calls run on the loop: README \"How a request flows\") on"
         echo "\`examples/add.wat\` (\`[2,3]\` → \`[5]\`) and \`examples/greet.wat\` (\`World\` →"
         echo "\`Hello, World!\`); nginx $("$nginx_bin" -v 2>&1 | sed 's/.*\///') (2 workers, access log off)"
         echo "answering the same bodies with \`return 200\` (whole response: wafer $wafer_resp bytes,"

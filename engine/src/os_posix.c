@@ -79,10 +79,20 @@ bool wf__os_zero(void *addr, size_t size)
 #define CLEAR_MAX_WRITTEN_PAGES 64u
 /* Pages whose residency one mincore call reports (its vector on the stack). */
 #define CLEAR_CHUNK_PAGES 4096u
+/*
+** Up to this many bytes are simply written over: for a memory of a page or
+** two, zeroing it whole costs less than the mincore system call that would
+** find the few pages to zero (and its pages stay resident for the next use).
+*/
+#define CLEAR_SMALL_BYTES (128u * 1024u)
 
 bool wf__os_clear(void *addr, size_t size)
 {
 #ifdef __linux__
+    if (size <= CLEAR_SMALL_BYTES) {
+        memset(addr, 0, size);
+        return true;
+    }
     size_t page = wf__os_page_size();
     uint8_t *start = addr;
     size_t pages = size / page, written = 0;

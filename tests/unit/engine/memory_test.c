@@ -186,6 +186,24 @@ static void test_pool(void)
     wf_memory_free(b);
     wf_memory_free(c); /* the last reference: the pool goes with it */
 
+    /* A memory of one page is zeroed whole (no residency lookup): every byte. */
+    CHECK_INT(wf_memory_pool_new(NULL, 1, &pool), WF_OK);
+    wf_limits_t one = {.min = 1};
+    CHECK_INT(wf__memory_new(NULL, pool, &one, 0, &a), WF_OK);
+    base_a = wf_memory_data(a);
+    for (size_t at = 0; at < WF_PAGE_SIZE; at += 4093)
+        base_a[at] = 0xAB;
+    base_a[WF_PAGE_SIZE - 1] = 0xCD;
+    wf_memory_free(a);
+    CHECK_INT(wf__memory_new(NULL, pool, &one, 0, &b), WF_OK);
+    CHECK(wf_memory_data(b) == base_a);
+    size_t nonzero = 0;
+    for (size_t at = 0; at < WF_PAGE_SIZE; at++)
+        nonzero += wf_memory_data(b)[at] != 0;
+    CHECK_INT(nonzero, 0);
+    wf_memory_free(b);
+    wf_memory_pool_free(pool);
+
     /* A full pool unmaps what it cannot keep. */
     CHECK_INT(wf_memory_pool_new(NULL, 1, &pool), WF_OK);
     CHECK_INT(wf__memory_new(NULL, pool, &limits, 0, &a), WF_OK);
