@@ -593,6 +593,21 @@ static bool config_grants(const wf_cgi_config_t *config, const char *base_dir,
 /* Running                                                                 */
 /* ---------------------------------------------------------------------- */
 
+/* Arms the options' deadline while an instance is made (its start function). */
+typedef struct start_guard {
+    const wf_cgi_options_t *options;
+    bool fired;
+} start_guard_t;
+
+static void start_guard(void *user, wf_instance_t *instance)
+{
+    start_guard_t *g = user;
+    if (instance)
+        g->options->arm(g->options->user, instance);
+    else
+        g->fired = g->options->disarm(g->options->user);
+}
+
 /* stderr of one run: collected, then logged line by line with the request id. */
 typedef struct stderr_sink {
     wf_buf_t text;
@@ -687,12 +702,27 @@ void wf_cgi_run(wf_module_t *module, const wf_cgi_request_t *request, const wf_c
         goto out_imports;
     }
     wf_instance_t *instance = NULL;
-    rc = wf_instance_new(module, imports, import_count, &options->limits, &instance, &err);
+    wf_instance_limits_t limits = options->limits;
+    start_guard_t guard = {.options = options};
+    if (options->arm && options->disarm) {
+        /* the deadline covers a start function too */
+        limits.on_init = start_guard;
+        limits.on_init_user = &guard;
+    }
+    rc = wf_instance_new(module, imports, import_count, &limits, &instance, &err);
+    if (rc == WF_ERR_TRAP_INTERRUPTED || rc == WF_ERR_TRAP_FUEL || (guard.fired && rc != WF_OK)) {
+        response_error(response, 504, name,
+                       rc == WF_ERR_TRAP_FUEL ? "fuel exhausted" : "deadline exceeded",
+                       wf_strerror(rc));
+        goto out_imports;
+    }
     if (rc != WF_OK) {
         response_error(response, 500, name, "cannot instantiate the module",
                        err.message[0] ? err.message : wf_strerror(rc));
         goto out_imports;
     }
+    if (guard.fired) /* it fired just after the start function returned */
+        wf_instance_clear_interrupt(instance);
     if (options->limits.fuel)
         wf_instance_set_fuel(instance, options->limits.fuel);
 

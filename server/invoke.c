@@ -41,8 +41,10 @@ void wf_invoke_error(wf_job_t *job, int status, const char *error, const char *t
 static void call_failed(wf_invoke_worker_t *w, wf_job_t *job, wf_err_t rc,
                         const wf_error_info_t *info, bool deadline_fired)
 {
-    if (rc == WF_ERR_TRAP_FUEL && w->speculative_fuel &&
-        (job->limits.fuel == 0 || job->limits.fuel > w->speculative_fuel)) {
+    bool stopped = rc == WF_ERR_TRAP_INTERRUPTED || deadline_fired;
+    if ((rc == WF_ERR_TRAP_FUEL && w->speculative_fuel &&
+         (job->limits.fuel == 0 || job->limits.fuel > w->speculative_fuel)) ||
+        (stopped && w->speculative_cut)) {
         /* Not an outcome: the call runs again with its own budget, and
            counts then. */
         job->out_of_speculative_fuel = true;
@@ -306,8 +308,27 @@ fail:
 ** (*cached = true), or a new one (with its WASI context in *wasi). Returns
 ** NULL with the job answered.
 */
-static wf_instance_t *get_instance(wf_invoke_worker_t *w, wf_job_t *job, bool *cached,
-                                   wf_wasi_t **wasi)
+/*
+** The call's deadline armed while an instance is made (wf_instance_limits_t
+** on_init): a start function that runs too long is stopped like a call.
+*/
+typedef struct init_guard {
+    wf_invoke_worker_t *worker;
+    uint64_t deadline_ns;
+    bool fired;
+} init_guard_t;
+
+static void guard_init(void *user, wf_instance_t *instance)
+{
+    init_guard_t *g = user;
+    if (instance)
+        wf_sandbox_arm(g->worker->sandbox, g->worker->slot, instance, g->deadline_ns);
+    else
+        g->fired = wf_sandbox_disarm(g->worker->sandbox, g->worker->slot);
+}
+
+static wf_instance_t *get_instance(wf_invoke_worker_t *w, wf_job_t *job, uint64_t deadline_ns,
+                                   bool *cached, wf_wasi_t **wasi)
 {
     wf_version_t *v = job->version;
     *cached = false;
@@ -335,11 +356,16 @@ static wf_instance_t *get_instance(wf_invoke_worker_t *w, wf_job_t *job, bool *c
     }
     wf_instance_limits_t limits;
     limits_of(w, job, &limits);
+    init_guard_t guard = {.worker = w, .deadline_ns = deadline_ns};
+    limits.on_init = guard_init;
+    limits.on_init_user = &guard;
     wf_instance_t *instance = NULL;
     wf_error_info_t info;
     memset(&info, 0, sizeof info);
     uint64_t start = wf_sandbox_now_ns();
     wf_err_t rc = wf_instance_new(v->module, imports, import_count, &limits, &instance, &info);
+    if (rc == WF_OK && guard.fired) /* it fired just after the start function returned */
+        wf_instance_clear_interrupt(instance);
     atomic_fetch_add(&w->metrics->instantiate_ns_sum, wf_sandbox_now_ns() - start);
     atomic_fetch_add(&w->metrics->instantiate_count, 1);
     free(imports);
@@ -348,7 +374,7 @@ static wf_instance_t *get_instance(wf_invoke_worker_t *w, wf_job_t *job, bool *c
         snprintf(message, sizeof message, "%s%s%s", wf_strerror(rc), info.message[0] ? ": " : "",
                  info.message);
         if (WF_ERR_IS_TRAP(rc))
-            call_failed(w, job, rc, &info, false);
+            call_failed(w, job, rc, &info, guard.fired);
         else
             wf_invoke_error(job, 500, "instantiation failed", message);
         wf_wasi_free(*wasi);
@@ -913,6 +939,10 @@ void wf_invoke_run(wf_invoke_worker_t *w, wf_job_t *job)
     evict_retired(w);
     job->started_ns = wf_sandbox_now_ns();
     uint64_t deadline = job->started_ns + job->limits.timeout_ms * 1000000u;
+    w->speculative_cut = w->speculative_fuel && w->speculative_ns &&
+                         job->started_ns + w->speculative_ns < deadline;
+    if (w->speculative_cut)
+        deadline = job->started_ns + w->speculative_ns;
 
     wf_export_desc_t desc;
     bool found = job->export_name[0] &&
@@ -955,7 +985,7 @@ void wf_invoke_run(wf_invoke_worker_t *w, wf_job_t *job)
 
     bool cached;
     wf_wasi_t *wasi;
-    wf_instance_t *instance = get_instance(w, job, &cached, &wasi);
+    wf_instance_t *instance = get_instance(w, job, deadline, &cached, &wasi);
     if (!instance)
         goto done_args;
     wf_extern_t ext;

@@ -580,6 +580,9 @@ wf_err_t wf_instance_new(wf_module_t *module, const wf_extern_t *imports, size_t
     resolve_elems(instance, (void **)(block + l.elem_items));
 
     bool escaped = false;
+    void (*on_init)(void *, wf_instance_t *) = limits ? limits->on_init : NULL;
+    if (on_init)
+        on_init(limits->on_init_user, instance);
     rc = run_segments(instance, &escaped, err);
     if (rc == WF_OK && module->has_start) {
         uint64_t slots[2] = {0, 0};
@@ -587,6 +590,8 @@ wf_err_t wf_instance_new(wf_module_t *module, const wf_extern_t *imports, size_t
             escaped = true;
         rc = wf__interp_call(instance->funcs[module->start], slots, err);
     }
+    if (on_init)
+        on_init(limits->on_init_user, NULL);
     if (rc != WF_OK) {
         /* The spec keeps a failed instantiation's effects: if an imported
            table may now refer to this instance's functions, the tables keep

@@ -92,6 +92,26 @@ WAT = {
         (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
         (i32.load (i32.const 8))))""",
     # Adapters: bad pointers, bad UTF-8, return pointers with several types.
+    "startloop": """(module
+      (func $s (loop $l (br $l)))
+      (start $s)
+      (func (export "f") (result i32) (i32.const 1)))""",
+    "cgistart": """(module
+      (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+      (memory (export "memory") 1)
+      (func $s (loop $l (br $l)))
+      (start $s)
+      (func (export "_start")))""",
+    "bulk": """(module
+      (memory 16)
+      (func (export "fill") (param i32) (result i32)
+        (local i32)
+        (if (i32.eqz (local.get 0)) (then (return (i32.const 0))))
+        (loop $l
+          (memory.fill (i32.const 0) (local.get 1) (i32.const 1048576))
+          (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+        (local.get 1)))""",
     "oob": """(module
       (memory 1)
       (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))""",
@@ -137,6 +157,8 @@ MANIFESTS = {
     "limited": {"limits": {"max_concurrency": 1, "timeout_ms": 400}},
     "limited2": {"limits": {"max_concurrency": 1, "timeout_ms": 2500}},
     "serial": {"limits": {"max_concurrency": 1}},
+    "startloop": {"limits": {"timeout_ms": 300}},
+    "cgistart": {"limits": {"timeout_ms": 300}},
     "adapt": {"exports": {
         "oob": {"params": ["string"], "results": ["string"]},
         "badutf8": {"params": ["string"], "results": ["string"]},
@@ -738,6 +760,17 @@ def section_deadline(d):
     check(got == [504] * 4, "four loops at once all 504: %s" % got)
     s, _, _ = call(p, "/fn/add/add", "[1,2]")
     check(s == 200, "workers serve after timeouts")
+    # A start function that never returns is stopped by the same deadline.
+    t0 = time.time()
+    s, _, b = call(p, "/fn/startloop/f", "[]")
+    took = time.time() - t0
+    check(s == 504 and took < 0.3 + 0.5, "looping start function -> 504 at its deadline "
+          "(%s in %.3f s, %r)" % (s, took, b[:100]))
+    t0 = time.time()
+    s, _, b = call(p, "/run/cgistart", method="GET")
+    took = time.time() - t0
+    check(s == 504 and took < 0.3 + 0.5, "a CGI module's looping start function -> 504 "
+          "(%s in %.3f s, %r)" % (s, took, b[:100]))
 
 
 def section_overload(d, modules):
@@ -944,6 +977,15 @@ def section_inline(d):
     s, _, b = call(p, "/fn/pure/spin", "[10]")
     check(s == 200 and json.loads(b) == [10] and metric(p, "wafer_inline_calls_total") == calls1 + 1,
           "after a fallback the module's calls go to the workers")
+    # Little fuel but long (bulk memory): stopped after the inline time, run
+    # again on a worker, with the right answer.
+    s, _, b = call(p, "/fn/bulk/fill", "[0]")
+    check(s == 200 and json.loads(b) == [0], "bulk fill [0] = [0]")
+    fallbacks1 = metric(p, "wafer_inline_fallbacks_total")
+    s, _, b = call(p, "/fn/bulk/fill", "[400]")
+    check(s == 200 and json.loads(b) == [400] and
+          metric(p, "wafer_inline_fallbacks_total") == fallbacks1 + 1,
+          "a long bulk-memory call falls back to a worker (%s %r)" % (s, b[:80]))
     # Traps inline answer as they do on a worker: division, and memory out of
     # bounds (a guard-page fault on the loop's thread).
     for path, good, result, bad, words in (("/fn/trap/div", "[9,3]", [3], "[1,0]", "divide by zero"),

@@ -291,6 +291,13 @@ typedef struct wf_instance_limits {
     size_t stack_bytes;        /* value stack size; 0: 1 MiB */
     wf_memory_pool_t *memory_pool; /* where defined memories come from and go
                                       back to (borrowed); NULL: none */
+    /* Called by wf_instance_new on its thread with the instance before its
+       segments and start function run, and with NULL once they are done
+       (before a failed instance is freed): where an embedder arms and
+       disarms a deadline (wf_instance_interrupt) that stops a start function
+       which runs too long. May be NULL. */
+    void (*on_init)(void *user, wf_instance_t *instance);
+    void *on_init_user;
 } wf_instance_limits_t;
 
 /*
