@@ -595,6 +595,17 @@ static wf_err_t load_module(wast_state_t *state, const cJSON *command, wf_module
     return rc;
 }
 
+/* The time limit covers a start function as it does an action. */
+static void guard_start(void *user, wf_instance_t *instance)
+{
+    wast_state_t *state = user;
+    if (instance)
+        wf_sandbox_arm(state->timer->sandbox, state->timer_slot, instance,
+                       wf_sandbox_now_ns() + state->options->timeout_ms * 1000000u);
+    else
+        wf_sandbox_disarm(state->timer->sandbox, state->timer_slot);
+}
+
 /*
 ** Instantiates module, resolving each import by (module name, field) from
 ** the spectest module and the registered instances. An import found nowhere
@@ -645,7 +656,13 @@ static wf_err_t instantiate(wast_state_t *state, wf_module_t *module, wf_instanc
             goto done;
         }
     }
-    rc = wf_instance_new(module, imports, count, NULL, out, err);
+    wf_instance_limits_t limits;
+    memset(&limits, 0, sizeof limits);
+    if (state->timer && state->timer_slot < WAST_TIMER_SLOTS) {
+        limits.on_init = guard_start;
+        limits.on_init_user = state;
+    }
+    rc = wf_instance_new(module, imports, count, &limits, out, err);
 done:
     free(imports);
     return rc;

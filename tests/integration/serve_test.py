@@ -965,10 +965,21 @@ def section_inline(d):
     p = d.port
     calls0, fallbacks0 = metric(p, "wafer_inline_calls_total"), metric(p, "wafer_inline_fallbacks_total")
     check(calls0 is not None and fallbacks0 is not None, "inline metrics exported")
-    got = [call(p, "/fn/pure/spin", "[10]") for _ in range(21)]
-    check(all(s == 200 and json.loads(b) == [10] for s, _, b in got), "spin [10] x 21 answers [10]")
+    def learn(path, args):
+        """Calls go to a worker until one of them was short (under 1 ms: on a
+        loaded machine that may take a few); then every one runs inline. The
+        answers until then."""
+        before, got = metric(p, "wafer_inline_calls_total"), []
+        while len(got) < 10 and metric(p, "wafer_inline_calls_total") == before:
+            got.append(call(p, path, args))
+        return got
+
+    got = learn("/fn/pure/spin", "[10]")
+    calls0 = metric(p, "wafer_inline_calls_total")
+    got += [call(p, "/fn/pure/spin", "[10]") for _ in range(20)]
+    check(all(s == 200 and json.loads(b) == [10] for s, _, b in got), "spin [10] answers [10]")
     calls1 = metric(p, "wafer_inline_calls_total")
-    check(calls1 - calls0 == 20, "the 20 calls after the first ran inline (%s)" % (calls1 - calls0))
+    check(calls1 - calls0 == 20, "once learned, 20 calls ran inline (%s)" % (calls1 - calls0))
     # Far more than the inline fuel: handed to a worker, which runs it whole.
     s, h, b = call(p, "/fn/pure/spin", "[3000000]")
     check(s == 200 and json.loads(b) == [3000000],
@@ -979,8 +990,8 @@ def section_inline(d):
           "after a fallback the module's calls go to the workers")
     # Little fuel but long (bulk memory): stopped after the inline time, run
     # again on a worker, with the right answer.
-    s, _, b = call(p, "/fn/bulk/fill", "[0]")
-    check(s == 200 and json.loads(b) == [0], "bulk fill [0] = [0]")
+    got = learn("/fn/bulk/fill", "[0]")
+    check(all(s == 200 and json.loads(b) == [0] for s, _, b in got), "bulk fill [0] = [0]")
     fallbacks1 = metric(p, "wafer_inline_fallbacks_total")
     s, _, b = call(p, "/fn/bulk/fill", "[400]")
     check(s == 200 and json.loads(b) == [400] and
@@ -990,8 +1001,9 @@ def section_inline(d):
     # bounds (a guard-page fault on the loop's thread).
     for path, good, result, bad, words in (("/fn/trap/div", "[9,3]", [3], "[1,0]", "divide by zero"),
                                            ("/fn/oob/load", "[0]", [0], "[70000]", "out of bounds")):
-        s, _, b = call(p, path, good)  # on a worker: from now on inline
-        check(s == 200 and json.loads(b) == result, "%s %s = %s" % (path, good, result))
+        got = learn(path, good)
+        check(all(s == 200 and json.loads(b) == result for s, _, b in got),
+              "%s %s = %s" % (path, good, result))
         for _ in range(3):
             s, h, b = call(p, path, bad)
         check(s == 500 and words in b.decode(), "inline %s %s: 500 %s (%s %r)"

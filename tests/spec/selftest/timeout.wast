@@ -1,7 +1,7 @@
 ;; The runner's time limit (wafer wast --timeout-ms) and the interpreter's
 ;; interrupt polls: every loop shape below never ends, so each call must be
-;; interrupted and fail, and the script goes on. Expected tallies with
-;; --timeout-ms 200: 4 passed, 5 failed.
+;; interrupted and fail, and the script goes on; so must a start function
+;; that never ends. Expected tallies with --timeout-ms 200: 4 passed, 6 failed.
 (module
   ;; a loop whose body is one branch
   (func (export "br") (loop $l (br $l)))
@@ -32,3 +32,5 @@
 (assert_return (invoke "one") (i32.const 1))
 (assert_return (invoke "br_if_self" (i32.const 0)) (i32.const 7))
 (assert_return (invoke "br_table" (i32.const 1)) (i32.const 7))
+;; a start function that never ends: the module command fails
+(module (func $s (loop $l (br $l))) (start $s))
