@@ -41,10 +41,8 @@ void wf_invoke_error(wf_job_t *job, int status, const char *error, const char *t
 static void call_failed(wf_invoke_worker_t *w, wf_job_t *job, wf_err_t rc,
                         const wf_error_info_t *info, bool deadline_fired)
 {
-    bool stopped = rc == WF_ERR_TRAP_INTERRUPTED || deadline_fired;
-    if ((rc == WF_ERR_TRAP_FUEL && w->speculative_fuel &&
-         (job->limits.fuel == 0 || job->limits.fuel > w->speculative_fuel)) ||
-        (stopped && w->speculative_cut)) {
+    if (rc == WF_ERR_TRAP_FUEL && w->speculative_fuel &&
+        (job->limits.fuel == 0 || job->limits.fuel > w->speculative_fuel)) {
         /* Not an outcome: the call runs again with its own budget, and
            counts then. */
         job->out_of_speculative_fuel = true;
@@ -304,11 +302,6 @@ fail:
 }
 
 /*
-** Gets an instance for the job: the worker's cached one for a reused module
-** (*cached = true), or a new one (with its WASI context in *wasi). Returns
-** NULL with the job answered.
-*/
-/*
 ** The call's deadline armed while an instance is made (wf_instance_limits_t
 ** on_init): a start function that runs too long is stopped like a call.
 */
@@ -327,6 +320,11 @@ static void guard_init(void *user, wf_instance_t *instance)
         g->fired = wf_sandbox_disarm(g->worker->sandbox, g->worker->slot);
 }
 
+/*
+** Gets an instance for the job: the worker's cached one for a reused module
+** (*cached = true), or a new one (with its WASI context in *wasi). Returns
+** NULL with the job answered.
+*/
 static wf_instance_t *get_instance(wf_invoke_worker_t *w, wf_job_t *job, uint64_t deadline_ns,
                                    bool *cached, wf_wasi_t **wasi)
 {
@@ -939,10 +937,6 @@ void wf_invoke_run(wf_invoke_worker_t *w, wf_job_t *job)
     evict_retired(w);
     job->started_ns = wf_sandbox_now_ns();
     uint64_t deadline = job->started_ns + job->limits.timeout_ms * 1000000u;
-    w->speculative_cut = w->speculative_fuel && w->speculative_ns &&
-                         job->started_ns + w->speculative_ns < deadline;
-    if (w->speculative_cut)
-        deadline = job->started_ns + w->speculative_ns;
 
     wf_export_desc_t desc;
     bool found = job->export_name[0] &&

@@ -97,11 +97,6 @@ typedef struct wf_invoke_worker {
        marked job->out_of_speculative_fuel. For calls that can run again
        with the same outcome (a fresh instance of a module without imports). */
     uint64_t speculative_fuel;
-    /* With speculative_fuel: calls also stop after this long (ns; 0: only
-       their own deadline), as a call out of fuel does: bulk memory
-       instructions can take long for little fuel. */
-    uint64_t speculative_ns;
-    bool speculative_cut; /* the run's deadline is speculative_ns (wf_invoke_run) */
     wf_log_t *log;                 /* borrowed */
     wf_memory_pool_t *memory_pool; /* borrowed; NULL: none */
     /* for direct responses: the Date header and a buffer for the head */

@@ -150,12 +150,6 @@ static bool admin_allowed(io_t *io, wf_http_request_t *req)
 ** once one of them finished on a worker, answered 200, in less than this.
 */
 #define INLINE_LEARN_NS 1000000u
-/*
-** An inline call also stops after this long (then it runs again on a
-** worker): fuel counts branches and calls, and a few bulk memory
-** instructions can take long for little fuel.
-*/
-#define INLINE_MAX_NS 2000000u
 
 static bool rerunnable(const wf_version_t *v)
 {
@@ -301,11 +295,11 @@ static void route_cgi(io_t *io, wf_http_request_t *req)
 
 /*
 ** Runs job on the loop's own thread when its version's calls are short and
-** rerunnable (see INLINE_LEARN_NS), with at most http.inline_fuel and
-** INLINE_MAX_NS: no hand-off to a worker and back. Returns true when the job
-** was answered (and freed); false when it is the workers' (the call ran out
-** of the inline fuel or time, and the version's calls go to the workers from
-** now on).
+** rerunnable (see INLINE_LEARN_NS), with at most http.inline_fuel: no
+** hand-off to a worker and back. Returns true when the job was answered (and
+** freed); false when it is the workers' (the call ran out of the inline
+** fuel, and the version's calls go to the workers from now on). Fuel bounds
+** its time: bulk memory instructions burn it by their size too.
 */
 static bool run_inline(io_t *io, wf_job_t *job)
 {
@@ -315,7 +309,6 @@ static bool run_inline(io_t *io, wf_job_t *job)
         return false;
     wf_invoke_worker_t *w = wf_dispatch_port_worker(io->port);
     w->speculative_fuel = fuel;
-    w->speculative_ns = INLINE_MAX_NS;
     atomic_fetch_add(&io->serve->metrics.inline_calls, 1);
     wf_invoke_run(w, job);
     if (job->out_of_speculative_fuel) {

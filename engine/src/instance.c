@@ -580,7 +580,8 @@ wf_err_t wf_instance_new(wf_module_t *module, const wf_extern_t *imports, size_t
     resolve_elems(instance, (void **)(block + l.elem_items));
 
     bool escaped = false;
-    void (*on_init)(void *, wf_instance_t *) = limits ? limits->on_init : NULL;
+    void (*on_init)(void *, wf_instance_t *) =
+        limits && module->has_start ? limits->on_init : NULL;
     if (on_init)
         on_init(limits->on_init_user, instance);
     rc = run_segments(instance, &escaped, err);

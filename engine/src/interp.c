@@ -175,6 +175,21 @@ static bool axpy_loop_in_registers(const wf__cell_t *pc)
         }                                                                                          \
     } while (0)
 
+/*
+** Bulk memory and table instructions burn fuel by their size as well, one
+** unit per KiB or per 256 elements (before they act), so that a budget
+** bounds their time too.
+*/
+#define BULK_FUEL(units)                                                                           \
+    do {                                                                                           \
+        uint64_t units_ = (units);                                                                 \
+        if (UNLIKELY(inst->fuel) && units_) {                                                      \
+            if (inst->fuel <= units_ + 1)                                                          \
+                TRAP(FUEL);                                                                        \
+            inst->fuel -= units_;                                                                  \
+        }                                                                                          \
+    } while (0)
+
 #define BRANCH(offset)                                                                             \
     do {                                                                                           \
         int64_t off_ = (offset);                                                                   \
@@ -932,6 +947,7 @@ dispatch:
         void *v = (void *)(uintptr_t)S(3);
         if (UNLIKELY(i + n > t->size))
             TRAP(TABLE_OOB);
+        BULK_FUEL(n >> 8);
         for (uint64_t k = 0; k < n; k++)
             t->elems[i + k] = v;
         NEXT(5);
@@ -942,6 +958,7 @@ dispatch:
         uint64_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3);
         if (UNLIKELY(d + n > dt->size || s + n > st->size))
             TRAP(TABLE_OOB);
+        BULK_FUEL(n >> 8);
         if (n)
             memmove(dt->elems + d, st->elems + s, n * sizeof *dt->elems);
         NEXT(6);
@@ -953,6 +970,7 @@ dispatch:
         uint64_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3);
         if (UNLIKELY(s + n > inst->elem_sizes[e] || d + n > t->size))
             TRAP(TABLE_OOB);
+        BULK_FUEL(n >> 8);
         if (n)
             memcpy(t->elems + d, inst->elem_refs[e] + s, n * sizeof *t->elems);
         NEXT(6);
@@ -981,6 +999,7 @@ dispatch:
     {
         uint64_t d = (uint32_t)S(1), n = (uint32_t)S(3);
         MEM_CHECK(d, n);
+        BULK_FUEL(n >> 10);
         if (n)
             memset(mem_base + d, (int)(uint8_t)S(2), n);
         NEXT(4);
@@ -990,6 +1009,7 @@ dispatch:
         uint64_t d = (uint32_t)S(1), s = (uint32_t)S(2), n = (uint32_t)S(3);
         MEM_CHECK(d, n);
         MEM_CHECK(s, n);
+        BULK_FUEL(n >> 10);
         if (n)
             memmove(mem_base + d, mem_base + s, n);
         NEXT(4);
@@ -1001,6 +1021,7 @@ dispatch:
         if (UNLIKELY(s + n > inst->data_sizes[seg]))
             TRAP(MEMORY_OOB);
         MEM_CHECK(d, n);
+        BULK_FUEL(n >> 10);
         if (n)
             memcpy(mem_base + d, inst->module->datas[seg].bytes + s, n);
         NEXT(5);

@@ -988,8 +988,8 @@ def section_inline(d):
     s, _, b = call(p, "/fn/pure/spin", "[10]")
     check(s == 200 and json.loads(b) == [10] and metric(p, "wafer_inline_calls_total") == calls1 + 1,
           "after a fallback the module's calls go to the workers")
-    # Little fuel but long (bulk memory): stopped after the inline time, run
-    # again on a worker, with the right answer.
+    # Few branches but long (400 MiB of memory.fill: bulk instructions burn
+    # fuel by their size): out of the inline fuel, run again on a worker.
     got = learn("/fn/bulk/fill", "[0]")
     check(all(s == 200 and json.loads(b) == [0] for s, _, b in got), "bulk fill [0] = [0]")
     fallbacks1 = metric(p, "wafer_inline_fallbacks_total")

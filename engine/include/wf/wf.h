@@ -286,16 +286,18 @@ typedef struct wf_instance_limits {
     uint32_t max_memory_pages; /* caps every memory's growth; 0: 65536 */
     uint32_t max_table_elems;  /* caps table growth; 0: 10,000,000 */
     uint32_t max_call_depth;   /* wasm frames; 0: 10,000 */
-    uint64_t fuel;             /* instructions (approximately: per block and
-                                  call); 0: unlimited */
+    uint64_t fuel;             /* instructions (approximately: per loop
+                                  back-edge and call, plus one per KiB or 256
+                                  elements of a bulk memory or table
+                                  instruction); 0: unlimited */
     size_t stack_bytes;        /* value stack size; 0: 1 MiB */
     wf_memory_pool_t *memory_pool; /* where defined memories come from and go
                                       back to (borrowed); NULL: none */
-    /* Called by wf_instance_new on its thread with the instance before its
-       segments and start function run, and with NULL once they are done
-       (before a failed instance is freed): where an embedder arms and
-       disarms a deadline (wf_instance_interrupt) that stops a start function
-       which runs too long. May be NULL. */
+    /* For a module with a start function: called by wf_instance_new on its
+       thread with the instance before its segments and start function run,
+       and with NULL once they are done (before a failed instance is freed):
+       where an embedder arms and disarms a deadline (wf_instance_interrupt)
+       that stops a start function which runs too long. May be NULL. */
     void (*on_init)(void *user, wf_instance_t *instance);
     void *on_init_user;
 } wf_instance_limits_t;
@@ -344,7 +346,8 @@ wf_err_t wf_func_call(wf_func_t *func, const wf_val_t *args, size_t arg_count, w
 /*
 ** Sets the fuel budget (0 disables it); reads it. The budget is per call:
 ** every loop back-edge and call made by a wf_func_call (including wasm it
-** reaches through host functions) burns one unit, running out traps with
+** reaches through host functions) burns one unit, and a bulk memory or
+** table instruction one more per KiB or 256 elements; running out traps with
 ** WF_ERR_TRAP_FUEL, and when the outermost call returns (normally or by a
 ** trap) the fuel is back at what was set, ready for the next call.
 */

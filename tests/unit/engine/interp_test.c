@@ -115,6 +115,40 @@ static void test_fuel_and_interrupt(void)
     wf_module_free(m);
 }
 
+/* Bulk instructions burn fuel by their size: one unit per KiB or 256 elements. */
+static const char bulk_wat[] =
+    "(module (memory 4) (table 4096 funcref) (data $d \"abcdefgh\")"
+    "  (func (export \"fill\") (param i32) (result i32)"
+    "    (memory.fill (i32.const 0) (i32.const 7) (local.get 0)) (i32.const 1))"
+    "  (func (export \"copy\") (param i32) (result i32)"
+    "    (memory.copy (i32.const 65536) (i32.const 0) (local.get 0)) (i32.const 1))"
+    "  (func (export \"tfill\") (param i32) (result i32)"
+    "    (table.fill (i32.const 0) (ref.null func) (local.get 0)) (i32.const 1)))";
+
+static void test_bulk_fuel(void)
+{
+    wf_module_t *m = load(bulk_wat);
+    wf_instance_t *inst = instantiate(m, NULL, 0, NULL);
+    CHECK(inst != NULL);
+    if (!inst)
+        return;
+    wf_error_info_t err;
+    wf_instance_set_fuel(inst, 100);
+    CHECK_INT(call_i32(inst, "fill", 1, 64 * 1024, 0, &err), 1);  /* 64 units */
+    CHECK_INT(call_i32(inst, "fill", 1, 128 * 1024, 0, &err), WF_ERR_TRAP_FUEL);
+    CHECK_INT(wf_memory_data(wf_instance_memory(inst, 0))[100 * 1024], 0); /* before it acted */
+    CHECK_INT(call_i32(inst, "copy", 1, 64 * 1024, 0, &err), 1);
+    CHECK_INT(call_i32(inst, "copy", 1, 128 * 1024, 0, &err), WF_ERR_TRAP_FUEL);
+    CHECK_INT(call_i32(inst, "tfill", 1, 4096, 0, &err), 1); /* 16 units */
+    wf_instance_set_fuel(inst, 10);
+    CHECK_INT(call_i32(inst, "tfill", 1, 4096, 0, &err), WF_ERR_TRAP_FUEL);
+    CHECK_INT(call_i32(inst, "fill", 1, 1023, 0, &err), 1); /* under a KiB: free */
+    wf_instance_set_fuel(inst, 0); /* no budget: no limit */
+    CHECK_INT(call_i32(inst, "fill", 1, 4 * 65536, 0, &err), 1);
+    wf_instance_free(inst);
+    wf_module_free(m);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Host functions calling back in                                         */
 /* ---------------------------------------------------------------------- */
@@ -299,6 +333,7 @@ int main(void)
 {
     test_calls_and_traps();
     test_fuel_and_interrupt();
+    test_bulk_fuel();
     test_reentry();
     test_cross_instance();
     test_memory();
