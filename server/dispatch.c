@@ -38,7 +38,6 @@ struct wf_dispatch_port {
     void *user;
     /* finished jobs, newest first (pushed by workers, taken whole by the loop) */
     _Atomic(wf_job_t *) results;
-    size_t busy; /* queued or running */
     /* jobs given back, for reuse */
     wf_job_t *spare;
     size_t spare_count;
@@ -140,7 +139,6 @@ static void on_results(uv_async_t *async)
     }
     while (job) {
         wf_job_t *next = job->next;
-        port->busy--;
         port->done(port->user, job);
         job = next;
     }
@@ -294,13 +292,7 @@ bool wf_dispatch_submit(wf_dispatch_port_t *port, wf_job_t *job)
     pthread_mutex_unlock(&d->mutex);
     if (wake) /* a worker sleeps: wake it once this iteration's jobs are queued */
         uv_prepare_start(&port->prepare, on_prepare);
-    port->busy++;
     return true;
-}
-
-size_t wf_dispatch_busy(wf_dispatch_port_t *port)
-{
-    return port->busy;
 }
 
 void wf_dispatch_stop(wf_dispatch_t *d)

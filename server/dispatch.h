@@ -57,8 +57,6 @@ void wf_dispatch_job_free(wf_dispatch_port_t *port, wf_job_t *job);
 ** false when the queue is full or the workers stop.
 */
 bool wf_dispatch_submit(wf_dispatch_port_t *port, wf_job_t *job);
-/* Jobs of port queued or running. */
-size_t wf_dispatch_busy(wf_dispatch_port_t *port);
 /*
 ** Stops the workers once the queue is empty and joins them (any thread).
 ** Jobs submitted afterwards are refused.
